@@ -1,0 +1,72 @@
+//! The field rules of the spec, as functions both sides call.
+
+use crate::error::{ApiError, ErrorCode};
+
+pub const MAX_NAME_CHARS: usize = 20;
+pub const MAX_DESC_CHARS: usize = 256;
+pub const MAX_SEARCH_CHARS: usize = 100;
+pub const MAX_PER_PAGE: u32 = 1000;
+pub const MAX_SCHEDULE_HOURS: u32 = 24;
+const MAX_PROJECT_ID_CHARS: usize = 64;
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+/// `job_name`: 1–20 characters of `[A-Za-z0-9_-]`.
+pub fn validate_job_name(name: &str) -> Result<(), ApiError> {
+    if name.is_empty() || name.len() > MAX_NAME_CHARS || !name.chars().all(is_name_char) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
+            format!(
+                "job_name must be 1 to {MAX_NAME_CHARS} characters of letters, digits, '_' and '-'"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `job_desc`: at most 256 characters (counted as Unicode scalar values).
+pub fn validate_job_desc(desc: &str) -> Result<(), ApiError> {
+    if desc.chars().count() > MAX_DESC_CHARS {
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
+            format!("job_desc must be at most {MAX_DESC_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// `project_id`: 1–64 characters of `[A-Za-z0-9_-]`.
+pub fn validate_project_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_PROJECT_ID_CHARS && id.chars().all(is_name_char)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_rules() {
+        assert!(validate_job_name("a").is_ok());
+        assert!(validate_job_name(&"a".repeat(20)).is_ok());
+        assert!(validate_job_name(&"a".repeat(21)).is_err());
+        assert!(validate_job_name("").is_err());
+        assert!(validate_job_name("has space").is_err());
+        assert!(validate_job_name("ünï").is_err());
+    }
+
+    #[test]
+    fn desc_rules_count_characters() {
+        assert!(validate_job_desc(&"é".repeat(256)).is_ok());
+        assert!(validate_job_desc(&"a".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn project_id_rules() {
+        assert!(validate_project_id("0123456789abcdef0123456789abcdef"));
+        assert!(!validate_project_id(""));
+        assert!(!validate_project_id("a/b"));
+        assert!(!validate_project_id(&"a".repeat(65)));
+    }
+}
