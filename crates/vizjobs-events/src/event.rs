@@ -1,0 +1,253 @@
+//! Decoding one record's payload into calls on an [`EventSink`].
+//!
+//! Two payload formats share the TFRecord framing: TensorFlow's `Event` and MindSpore's. Most
+//! records in real logs are one scalar each, so both go through an allocation-free fast path
+//! that walks the wire format directly and hands out the tag as a borrowed `&str`; any record it
+//! does not fully understand is decoded again with prost. A record is never half-emitted: the
+//! fast path validates the whole record before emitting anything.
+
+use prost::Message;
+
+use crate::proto::{mindspore as ms, tensorboard as tb};
+use crate::value::AudioData;
+use crate::value::{Histogram, ImageData, PluginInfo, Stamp, TaggedValue, Tensor, ValueData};
+use crate::wire::{Cursor, Field};
+
+/// Which protobuf message a file's records hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventFormat {
+    /// `tensorflow.Event` (`*tfevents*` files).
+    TensorBoard,
+    /// `mindspore.irpb.Event` (`*summary.<digits>*` files).
+    MindSpore,
+}
+
+/// A record whose payload is not a valid event.
+#[derive(Debug, thiserror::Error)]
+#[error("undecodable event: {0}")]
+pub struct DecodeError(#[from] prost::DecodeError);
+
+/// Receives what one event holds.
+pub trait EventSink {
+    /// A scalar point (TF1 `simple_value` or MindSpore `scalar_value`).
+    fn scalar(&mut self, at: Stamp, tag: &str, value: f32);
+    /// Any other summary value.
+    fn value(&mut self, at: Stamp, value: TaggedValue);
+    /// The file's version record (`brain.Event:2`, `MindSpore.Event:1`).
+    fn file_version(&mut self, at: Stamp, version: &str);
+    /// `SessionLog.START`: training (re)started at `at.step`.
+    fn session_start(&mut self, at: Stamp);
+    /// A graph (`graph_def` or `meta_graph_def`) was recorded.
+    fn graph(&mut self, at: Stamp);
+}
+
+/// Decodes one record payload of the given format.
+pub fn decode_event(
+    format: EventFormat,
+    payload: &[u8],
+    sink: &mut impl EventSink,
+) -> Result<(), DecodeError> {
+    match format {
+        EventFormat::TensorBoard => {
+            if fast_scalars(payload, TF_SIMPLE_VALUE, TF_NODE_NAME, sink) {
+                return Ok(());
+            }
+            decode_tf(payload, sink)
+        }
+        EventFormat::MindSpore => {
+            if fast_scalars(payload, MS_SCALAR_VALUE, None, sink) {
+                return Ok(());
+            }
+            decode_ms(payload, sink)
+        }
+    }
+}
+
+const EVENT_WALL_TIME: u32 = 1;
+const EVENT_STEP: u32 = 2;
+const EVENT_SUMMARY: u32 = 5;
+const SUMMARY_VALUE: u32 = 1;
+const VALUE_TAG: u32 = 1;
+const TF_SIMPLE_VALUE: u32 = 2;
+const TF_NODE_NAME: Option<u32> = Some(7);
+const MS_SCALAR_VALUE: u32 = 3;
+
+/// Emits the scalars of an event made only of `wall_time`, `step` and a summary of scalar values.
+/// Returns `false` (having emitted nothing) for anything else.
+fn fast_scalars(
+    payload: &[u8],
+    scalar_field: u32,
+    ignored_field: Option<u32>,
+    sink: &mut impl EventSink,
+) -> bool {
+    let mut at = Stamp {
+        wall_time: 0.0,
+        step: 0,
+    };
+    let mut summary = None;
+    let mut c = Cursor::new(payload);
+    while let Some((number, field)) = c.next_field() {
+        match (number, field) {
+            (EVENT_WALL_TIME, Field::Fixed64(b)) => at.wall_time = f64::from_le_bytes(b),
+            (EVENT_STEP, Field::Varint(v)) => at.step = v as i64,
+            (EVENT_SUMMARY, Field::Len(b)) if summary.is_none() => summary = Some(b),
+            _ => return false,
+        }
+    }
+    let Some(summary) = summary else { return false };
+    if !c.is_empty() {
+        return false;
+    }
+    let scalars = || {
+        let mut c = Cursor::new(summary);
+        std::iter::from_fn(move || match c.next_field() {
+            Some((SUMMARY_VALUE, Field::Len(v))) => {
+                Some(scalar_value(v, scalar_field, ignored_field))
+            }
+            Some(_) => Some(None),
+            None if c.is_empty() => None,
+            None => Some(None),
+        })
+    };
+    if scalars().any(|s| s.is_none()) {
+        return false;
+    }
+    for (tag, value) in scalars().flatten() {
+        sink.scalar(at, tag, value);
+    }
+    true
+}
+
+/// `(tag, value)` of a summary value holding only a tag and a scalar.
+fn scalar_value(
+    bytes: &[u8],
+    scalar_field: u32,
+    ignored_field: Option<u32>,
+) -> Option<(&str, f32)> {
+    let mut tag = None;
+    let mut value = None;
+    let mut c = Cursor::new(bytes);
+    while let Some((number, field)) = c.next_field() {
+        match (number, field) {
+            (VALUE_TAG, Field::Len(b)) => tag = Some(std::str::from_utf8(b).ok()?),
+            (n, Field::Fixed32(b)) if n == scalar_field => value = Some(f32::from_le_bytes(b)),
+            (n, Field::Len(_)) if Some(n) == ignored_field => {}
+            _ => return None,
+        }
+    }
+    if !c.is_empty() {
+        return None;
+    }
+    Some((tag?, value?))
+}
+
+fn decode_tf(payload: &[u8], sink: &mut impl EventSink) -> Result<(), DecodeError> {
+    let event = tb::Event::decode(payload)?;
+    let at = Stamp {
+        wall_time: event.wall_time,
+        step: event.step,
+    };
+    if let Some(version) = &event.file_version {
+        sink.file_version(at, version);
+    }
+    if event.graph_def.is_some() || event.meta_graph_def.is_some() {
+        sink.graph(at);
+    }
+    if event
+        .session_log
+        .as_ref()
+        .is_some_and(|s| s.status == tb::SESSION_LOG_START)
+    {
+        sink.session_start(at);
+    }
+    for value in event.summary.map(|s| s.value).unwrap_or_default() {
+        if let Some(v) = value.simple_value {
+            sink.scalar(at, &value.tag, v);
+            continue;
+        }
+        let plugin = value.metadata.map(|m| {
+            let (plugin_name, content) = m
+                .plugin_data
+                .map(|p| (p.plugin_name, p.content))
+                .unwrap_or_default();
+            PluginInfo {
+                plugin_name,
+                content,
+                display_name: m.display_name,
+                description: m.summary_description,
+            }
+        });
+        let data = if let Some(h) = &value.histo {
+            ValueData::Histogram(Histogram::from_tf(h))
+        } else if let Some(image) = value.image {
+            ValueData::Image(ImageData {
+                width: u32::try_from(image.width).unwrap_or(0),
+                height: u32::try_from(image.height).unwrap_or(0),
+                encoded: image.encoded_image_string,
+            })
+        } else if let Some(audio) = value.audio {
+            ValueData::Audio(AudioData {
+                sample_rate: audio.sample_rate,
+                encoded: audio.encoded_audio_string,
+                content_type: audio.content_type,
+            })
+        } else if let Some(t) = &value.tensor {
+            ValueData::Tensor(Tensor::from_tf(t))
+        } else if plugin.is_some() {
+            ValueData::MetadataOnly
+        } else {
+            continue;
+        };
+        sink.value(
+            at,
+            TaggedValue {
+                tag: value.tag,
+                plugin,
+                data,
+            },
+        );
+    }
+    Ok(())
+}
+
+fn decode_ms(payload: &[u8], sink: &mut impl EventSink) -> Result<(), DecodeError> {
+    let event = ms::Event::decode(payload)?;
+    let at = Stamp {
+        wall_time: event.wall_time,
+        step: event.step,
+    };
+    if let Some(version) = &event.version {
+        sink.file_version(at, version);
+    }
+    if event.graph_def.is_some() {
+        sink.graph(at);
+    }
+    for value in event.summary.map(|s| s.value).unwrap_or_default() {
+        if let Some(v) = value.scalar_value {
+            sink.scalar(at, &value.tag, v);
+            continue;
+        }
+        let data = if let Some(h) = &value.histogram {
+            ValueData::Histogram(Histogram::from_mindspore(h))
+        } else if let Some(image) = value.image {
+            ValueData::Image(ImageData {
+                width: u32::try_from(image.width).unwrap_or(0),
+                height: u32::try_from(image.height).unwrap_or(0),
+                encoded: image.encoded_image,
+            })
+        } else if let Some(t) = &value.tensor {
+            ValueData::Tensor(Tensor::from_mindspore(t))
+        } else {
+            continue;
+        };
+        sink.value(
+            at,
+            TaggedValue {
+                tag: value.tag,
+                plugin: None,
+                data,
+            },
+        );
+    }
+    Ok(())
+}

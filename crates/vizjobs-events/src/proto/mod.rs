@@ -1,0 +1,8 @@
+//! Our own protobuf subsets, written as prost messages by hand (no `protoc` needed to build).
+//!
+//! Only the fields vizjobs reads are declared; prost skips unknown fields, so newer writers that
+//! add fields still decode.
+
+pub mod hparams;
+pub mod mindspore;
+pub mod tensorboard;
