@@ -1,1 +1,249 @@
-document.getElementById("app")!.textContent = "dashboard";
+/**
+ * The dashboard page: header (title, tabs, live refresh), run selector, and the active tab's
+ * panel. Runs and tags are polled every `reload_interval_secs` (from `data/config`, changeable
+ * and pausable in the header); the active panel then fetches what is new for what it shows.
+ */
+import "uplot/dist/uPlot.min.css";
+import "../common/base.css";
+import "./dashboard.css";
+import { el } from "../common/dom";
+import { DataError, fetchConfig, fetchRuns, fetchTags } from "./api";
+import { DistributionsPanel, HistogramsPanel } from "./histograms";
+import { HparamsPanel } from "./hparams";
+import { ImagesPanel } from "./images";
+import type { Panel } from "./panel";
+import { PrCurvesPanel } from "./pr-curves";
+import { RunsPanel } from "./runs-panel";
+import { ScalarsPanel } from "./scalars";
+import { Store } from "./store";
+import { TextPanel } from "./text";
+import { TABS, type Tab } from "./urlstate";
+
+const TAB_LABELS: Record<Tab, string> = {
+  scalars: "Scalars",
+  histograms: "Histograms",
+  distributions: "Distributions",
+  images: "Images",
+  text: "Text",
+  pr_curves: "PR curves",
+  hparams: "HParams",
+};
+const INTERVALS = [0, 5, 10, 30, 60, 120];
+
+class Dashboard {
+  private readonly store = new Store();
+  private readonly runsPanel = new RunsPanel(this.store);
+  private readonly main = el("main", { class: "content", id: "content" });
+  private readonly banner = el("div", { class: "banners", role: "status" });
+  private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
+  private readonly lastUpdate = el("span", { class: "muted last-update" });
+  private readonly pauseButton: HTMLButtonElement;
+  private readonly intervalSelect: HTMLSelectElement;
+  private panel: Panel | null = null;
+  private panelTab: Tab | null = null;
+  private intervalSecs = 30;
+  private paused = false;
+  private timer: number | undefined;
+  private loaded = false;
+
+  constructor(private readonly host: HTMLElement) {
+    this.pauseButton = el("button", { type: "button", class: "small", onclick: () => this.togglePause() }, "Pause");
+    this.intervalSelect = el(
+      "select",
+      { id: "refresh-interval", onchange: () => this.setInterval(Number(this.intervalSelect.value)) },
+      ...INTERVALS.map((s) => el("option", { value: String(s) }, s === 0 ? "Off" : `${s} s`)),
+    );
+    const tablist = el("nav", { class: "tabs", role: "tablist", "aria-label": "Dashboards" });
+    for (const tab of TABS) {
+      const button = el(
+        "button",
+        { type: "button", role: "tab", class: "tab", dataset: { tab }, onclick: () => this.store.update({ tab }) },
+        TAB_LABELS[tab],
+      );
+      button.setAttribute("aria-controls", "content");
+      this.tabButtons.set(tab, button);
+      tablist.append(button);
+    }
+    tablist.addEventListener("keydown", (e) => this.onTabKey(e));
+    const tagFilter = el("input", {
+      type: "search",
+      id: "tag-filter",
+      placeholder: "regex, e.g. loss|acc",
+      value: this.store.view.tagFilter,
+      oninput: () => this.store.update({ tagFilter: tagFilter.value }),
+    });
+    this.host.replaceChildren(
+      el(
+        "header",
+        { class: "topbar" },
+        el("h1", { class: "title", id: "title" }, "vizjobs"),
+        tablist,
+        el(
+          "div",
+          { class: "live" },
+          el("label", { htmlFor: "refresh-interval" }, "Refresh"),
+          this.intervalSelect,
+          this.pauseButton,
+          el("button", { type: "button", class: "small", onclick: () => void this.tick() }, "Reload now"),
+          this.lastUpdate,
+        ),
+      ),
+      el(
+        "div",
+        { class: "layout" },
+        el(
+          "div",
+          { class: "sidebar" },
+          el("div", { class: "field" }, el("label", { htmlFor: "tag-filter" }, "Filter tags"), tagFilter),
+          this.runsPanel.root,
+        ),
+        el("div", { class: "main-col" }, this.banner, this.main),
+      ),
+    );
+    this.store.subscribe((reason) => this.onChange(reason));
+  }
+
+  async start(): Promise<void> {
+    const config = await fetchConfig();
+    if (config) {
+      if (config.title) {
+        document.title = `${config.title} · vizjobs`;
+        (document.getElementById("title") as HTMLElement).textContent = config.title;
+      }
+      if (config.reload_interval_secs > 0) this.intervalSecs = config.reload_interval_secs;
+    }
+    if (!INTERVALS.includes(this.intervalSecs)) {
+      this.intervalSelect.append(el("option", { value: String(this.intervalSecs) }, `${this.intervalSecs} s`));
+    }
+    this.intervalSelect.value = String(this.intervalSecs);
+    await this.tick();
+  }
+
+  private onTabKey(e: KeyboardEvent): void {
+    if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+    const i = TABS.indexOf(this.store.view.tab);
+    const next = TABS[(i + (e.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length] as Tab;
+    this.store.update({ tab: next });
+    this.tabButtons.get(next)?.focus();
+    e.preventDefault();
+  }
+
+  private setInterval(secs: number): void {
+    this.intervalSecs = secs;
+    this.schedule();
+  }
+
+  private togglePause(): void {
+    this.paused = !this.paused;
+    this.pauseButton.textContent = this.paused ? "Resume" : "Pause";
+    this.pauseButton.setAttribute("aria-pressed", String(this.paused));
+    this.schedule();
+  }
+
+  private schedule(): void {
+    window.clearTimeout(this.timer);
+    if (this.paused || this.intervalSecs <= 0) return;
+    this.timer = window.setTimeout(() => void this.tick(), this.intervalSecs * 1000);
+  }
+
+  /** Fetch runs and tags, redraw what changed, let the panel fetch new data, reschedule. */
+  private async tick(): Promise<void> {
+    window.clearTimeout(this.timer);
+    try {
+      const [runs, tags] = await Promise.all([fetchRuns(), fetchTags()]);
+      const runsChanged = JSON.stringify(runs) !== JSON.stringify(this.store.runs);
+      const tagsChanged = JSON.stringify(tags) !== JSON.stringify(this.store.tags);
+      this.store.runs = runs;
+      this.store.tags = tags;
+      if (!this.loaded || runsChanged || tagsChanged) {
+        this.loaded = true;
+        this.store.emit("runs");
+      } else {
+        await this.panel?.refresh();
+      }
+      this.lastUpdate.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+      this.banner.querySelector(".error")?.remove();
+    } catch (error) {
+      const message = error instanceof DataError ? `${error.status}: ${error.message}` : String(error);
+      this.banner.querySelector(".error")?.remove();
+      this.banner.prepend(el("p", { class: "banner error" }, `Could not reach the data API: ${message}`));
+    }
+    this.schedule();
+  }
+
+  private onChange(reason: "view" | "runs" | "data"): void {
+    this.runsPanel.render();
+    for (const [tab, button] of this.tabButtons) {
+      const active = tab === this.store.view.tab;
+      button.setAttribute("aria-selected", String(active));
+      button.tabIndex = active ? 0 : -1;
+    }
+    this.renderBanners();
+    if (this.store.runs.length === 0) {
+      this.panel?.destroy();
+      this.panel = null;
+      this.panelTab = null;
+      this.main.replaceChildren(emptyState());
+      return;
+    }
+    if (this.panelTab !== this.store.view.tab || !this.panel) {
+      this.panel?.destroy();
+      this.panel = this.createPanel(this.store.view.tab);
+      this.panelTab = this.store.view.tab;
+      this.main.replaceChildren(this.panel.root);
+    }
+    this.panel.render();
+    if (reason === "runs") void this.panel.refresh();
+  }
+
+  private renderBanners(): void {
+    const lossy = this.store.runs.filter((r) => r.data_loss > 0 || r.status === "error");
+    this.banner.querySelector(".data-loss")?.remove();
+    if (lossy.length > 0) {
+      const names = lossy.map((r) => (r.data_loss > 0 ? `${r.name} (${r.data_loss} lost)` : `${r.name} (unreadable)`));
+      this.banner.append(
+        el(
+          "p",
+          { class: "banner warning-banner data-loss" },
+          `⚠ Data loss: some records could not be read in ${names.join(", ")}. Hover the ⚠ next to a run for details.`,
+        ),
+      );
+    }
+  }
+
+  private createPanel(tab: Tab): Panel {
+    switch (tab) {
+      case "scalars":
+        return new ScalarsPanel(this.store);
+      case "histograms":
+        return new HistogramsPanel(this.store);
+      case "distributions":
+        return new DistributionsPanel(this.store);
+      case "images":
+        return new ImagesPanel(this.store);
+      case "text":
+        return new TextPanel(this.store);
+      case "pr_curves":
+        return new PrCurvesPanel(this.store);
+      case "hparams":
+        return new HparamsPanel(this.store);
+    }
+  }
+}
+
+function emptyState(): HTMLElement {
+  return el(
+    "div",
+    { class: "empty-state" },
+    el("h2", {}, "No data yet"),
+    el(
+      "p",
+      {},
+      "No run with TensorBoard event files or MindSpore summaries was found in this job's log directory yet. ",
+      "The dashboard keeps watching it: runs appear here as soon as training writes them.",
+    ),
+  );
+}
+
+const host = document.getElementById("app");
+if (host) void new Dashboard(host).start();

@@ -1,0 +1,54 @@
+/** Downloads of the scalar data a chart shows, as CSV or JSON, built in the browser. */
+import type { ScalarPoint } from "./series";
+
+export interface SeriesExport {
+  run: string;
+  tag: string;
+  points: readonly ScalarPoint[];
+}
+
+function csvField(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function numberText(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "-Infinity";
+  return String(v);
+}
+
+/** `run,tag,step,wall_time,value` rows, one per point of every series. */
+export function toCsv(series: readonly SeriesExport[]): string {
+  const lines = ["run,tag,step,wall_time,value"];
+  for (const s of series) {
+    for (const [step, wall, value] of s.points) {
+      lines.push(`${csvField(s.run)},${csvField(s.tag)},${step},${numberText(wall)},${numberText(value)}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** `[{run, tag, points: [[step, wall_time, value], ...]}]`, non-finite values as the API's strings. */
+export function toJson(series: readonly SeriesExport[]): string {
+  const finite = (v: number) => (Number.isFinite(v) ? v : numberText(v));
+  return JSON.stringify(
+    series.map((s) => ({ run: s.run, tag: s.tag, points: s.points.map(([a, b, c]) => [a, finite(b), finite(c)]) })),
+  );
+}
+
+export function download(filename: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** A file name from a tag: `metrics/accuracy` → `metrics_accuracy`. */
+export function safeFileName(tag: string): string {
+  return tag.replace(/[^A-Za-z0-9_.-]+/g, "_") || "scalars";
+}

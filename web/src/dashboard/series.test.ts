@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import {
+  appendNewer,
+  downsample,
+  mergeSlice,
+  nearestIndex,
+  parseScalarRows,
+  robustRange,
+  stepRangeForX,
+  xValues,
+  type ScalarPoint,
+} from "./series";
+
+const series = (n: number, f: (i: number) => number = (i) => i * i): ScalarPoint[] =>
+  Array.from({ length: n }, (_, i) => [i, 1000 + i * 2, f(i)]);
+
+describe("scalar series", () => {
+  it("parses the API's non-finite strings and drops malformed rows", () => {
+    const rows = parseScalarRows([[0, 1.5, "NaN"], [1, 2, "Infinity"], [2, 3, "-Infinity"], "junk", [3]]);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]?.[2]).toBeNaN();
+    expect(rows[1]?.[2]).toBe(Infinity);
+    expect(rows[2]?.[2]).toBe(-Infinity);
+    expect(parseScalarRows({ not: "an array" })).toEqual([]);
+  });
+
+  it("downsampling keeps first, last and spikes", () => {
+    const data = series(10_000, (i) => (i === 4321 ? 1e6 : Math.sin(i)));
+    const small = downsample(data, 400);
+    expect(small.length).toBeLessThanOrEqual(400);
+    expect(small[0]).toEqual(data[0]);
+    expect(small[small.length - 1]).toEqual(data[data.length - 1]);
+    expect(small.some((p) => p[2] === 1e6)).toBe(true);
+    const steps = small.map((p) => p[0]);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+  });
+
+  it("merging a full-resolution slice restores every point of the range", () => {
+    const full = series(1000);
+    const coarse = downsample(full, 100);
+    const slice = full.filter((p) => p[0] >= 200 && p[0] <= 300);
+    const merged = mergeSlice(coarse, slice, 200, 300);
+    const inRange = merged.filter((p) => p[0] >= 200 && p[0] <= 300);
+    expect(inRange).toEqual(slice);
+    expect(merged.filter((p) => p[0] < 200)).toEqual(coarse.filter((p) => p[0] < 200));
+    const steps = merged.map((p) => p[0]);
+    expect(new Set(steps).size).toBe(steps.length);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+  });
+
+  it("appends only newer steps on a live refresh", () => {
+    const base = series(5);
+    const merged = appendNewer(base, [[4, 0, 0], [5, 0, 1], [6, 0, 2]]);
+    expect(merged.map((p) => p[0])).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(appendNewer([], [[1, 0, 0]])).toHaveLength(1);
+  });
+
+  it("finds the nearest x", () => {
+    const xs = [0, 10, 20, 30];
+    expect(nearestIndex(xs, -5)).toBe(0);
+    expect(nearestIndex(xs, 14)).toBe(1);
+    expect(nearestIndex(xs, 16)).toBe(2);
+    expect(nearestIndex(xs, 99)).toBe(3);
+    expect(nearestIndex([], 1)).toBe(-1);
+  });
+
+  it("ignores outliers in the robust range", () => {
+    const values = Array.from({ length: 100 }, (_, i) => i / 100);
+    values[50] = 1e9;
+    const [lo, hi] = robustRange(values) ?? [0, 0];
+    expect(hi).toBeLessThan(2);
+    expect(lo).toBeLessThan(0.1);
+    expect(robustRange([Number.NaN])).toBeNull();
+    const flat = robustRange([5, 5, 5]);
+    expect(flat?.[0]).toBeLessThan(5);
+    expect(flat?.[1]).toBeGreaterThan(5);
+  });
+
+  it("maps x modes and zoom windows back to steps", () => {
+    const data = series(10);
+    expect(xValues(data, "step")).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(xValues(data, "wall")[1]).toBe(1002);
+    expect(xValues(data, "relative")[1]).toBeCloseTo(2 / 3600, 12);
+    const xs = xValues(data, "wall");
+    expect(stepRangeForX(data, xs, 1005, 1009)).toEqual([2, 5]);
+    expect(stepRangeForX(data, xs, 5000, 6000)).toBeNull();
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * Scalar series as the data API sends them, and the pure operations the charts need on them.
+ *
+ * A series is a list of `[step, wall_time, value]` in step order. The API writes non-finite
+ * floats as the strings "NaN", "Infinity", "-Infinity"; they are numbers here.
+ */
+
+export type ScalarPoint = [step: number, wallTime: number, value: number];
+
+/** Turns a JSON float (number or one of the API's non-finite strings) into a number. */
+export function parseFloatValue(raw: unknown): number {
+  if (typeof raw === "number") return raw;
+  if (raw === "NaN") return Number.NaN;
+  if (raw === "Infinity") return Number.POSITIVE_INFINITY;
+  if (raw === "-Infinity") return Number.NEGATIVE_INFINITY;
+  return Number.NaN;
+}
+
+/** Validates and converts the body of `data/scalars`. Malformed rows are dropped. */
+export function parseScalarRows(body: unknown): ScalarPoint[] {
+  if (!Array.isArray(body)) return [];
+  const out: ScalarPoint[] = [];
+  for (const row of body) {
+    if (!Array.isArray(row) || row.length < 3) continue;
+    const step = Number(row[0]);
+    if (!Number.isFinite(step)) continue;
+    out.push([step, parseFloatValue(row[1]), parseFloatValue(row[2])]);
+  }
+  return out;
+}
+
+/**
+ * Replaces the points of `base` within [startStep, endStep] by `slice` (the full-resolution
+ * points of that range), keeping step order. Used when a zoomed view fetched every point of a
+ * series that was first loaded downsampled.
+ */
+export function mergeSlice(
+  base: readonly ScalarPoint[],
+  slice: readonly ScalarPoint[],
+  startStep: number,
+  endStep: number,
+): ScalarPoint[] {
+  const before = base.filter((p) => p[0] < startStep);
+  const after = base.filter((p) => p[0] > endStep);
+  const inside = slice.filter((p) => p[0] >= startStep && p[0] <= endStep);
+  return [...before, ...inside, ...after];
+}
+
+/** Appends points newer than the last step of `base` (a live refresh with `since_step`). */
+export function appendNewer(base: readonly ScalarPoint[], newer: readonly ScalarPoint[]): ScalarPoint[] {
+  const last = base.length > 0 ? (base[base.length - 1] as ScalarPoint)[0] : -Infinity;
+  return [...base, ...newer.filter((p) => p[0] > last)];
+}
+
+/**
+ * Downsamples to about `buckets` buckets, keeping each bucket's first, last, min and max point
+ * (so spikes survive), as the server's `points=N` does with N = 4 × buckets.
+ */
+export function downsample(points: readonly ScalarPoint[], maxPoints: number): ScalarPoint[] {
+  if (points.length <= maxPoints || maxPoints < 4) return points.slice();
+  const buckets = Math.max(1, Math.floor(maxPoints / 4));
+  const size = points.length / buckets;
+  const out: ScalarPoint[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor(b * size);
+    const to = Math.min(points.length, Math.floor((b + 1) * size));
+    if (to <= from) continue;
+    let minI = from;
+    let maxI = from;
+    for (let i = from; i < to; i++) {
+      const v = (points[i] as ScalarPoint)[2];
+      if (v < (points[minI] as ScalarPoint)[2]) minI = i;
+      if (v > (points[maxI] as ScalarPoint)[2]) maxI = i;
+    }
+    const keep = [...new Set([from, minI, maxI, to - 1])].sort((a, b) => a - b);
+    for (const i of keep) out.push(points[i] as ScalarPoint);
+  }
+  return out;
+}
+
+/** Index of the element of sorted `xs` nearest to `x` (-1 when empty). */
+export function nearestIndex(xs: ArrayLike<number>, x: number): number {
+  if (xs.length === 0) return -1;
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((xs[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && Math.abs((xs[lo - 1] as number) - x) <= Math.abs((xs[lo] as number) - x)) {
+    return lo - 1;
+  }
+  return lo;
+}
+
+/**
+ * A y range that ignores outliers: the 5th to 95th percentile of the finite values, widened by
+ * a margin. Null when there are no finite values.
+ */
+export function robustRange(values: readonly number[]): [number, number] | null {
+  const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (finite.length === 0) return null;
+  const at = (q: number) => finite[Math.min(finite.length - 1, Math.floor(q * (finite.length - 1)))] as number;
+  let lo = at(0.05);
+  let hi = at(0.95);
+  if (lo === hi) {
+    const pad = Math.abs(lo) * 0.1 || 1;
+    return [lo - pad, hi + pad];
+  }
+  const margin = (hi - lo) * 0.1;
+  lo -= margin;
+  hi += margin;
+  return [lo, hi];
+}
+
+/** What the x axis shows. */
+export type XAxisMode = "step" | "relative" | "wall";
+
+/**
+ * The x coordinate of each point: the step, hours since the series' first point, or wall time
+ * in seconds since the epoch.
+ */
+export function xValues(points: readonly ScalarPoint[], mode: XAxisMode): number[] {
+  if (mode === "step") return points.map((p) => p[0]);
+  if (mode === "wall") return points.map((p) => p[1]);
+  const start = points.length > 0 ? (points[0] as ScalarPoint)[1] : 0;
+  return points.map((p) => (p[1] - start) / 3600);
+}
+
+/** The steps range a zoomed x window covers in this series, or null if it holds none. */
+export function stepRangeForX(
+  points: readonly ScalarPoint[],
+  xs: readonly number[],
+  xMin: number,
+  xMax: number,
+): [number, number] | null {
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i] as number;
+    if (x >= xMin && x <= xMax) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  if (first < 0) return null;
+  // Widen by one point each side so the line reaches the edges of the view.
+  const from = Math.max(0, first - 1);
+  const to = Math.min(points.length - 1, last + 1);
+  return [(points[from] as ScalarPoint)[0], (points[to] as ScalarPoint)[0]];
+}
