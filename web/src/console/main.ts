@@ -1,1 +1,58 @@
-document.getElementById("app")!.textContent = "console";
+/** The console page: the login form, then the project's jobs. */
+import "../common/base.css";
+import "./console.css";
+import { el } from "../common/dom";
+import { ConsoleApi, type Session } from "./api";
+import { JobsView } from "./jobs";
+import { loginView } from "./login";
+
+class ConsoleApp {
+  private readonly api = new ConsoleApi();
+  private jobs: JobsView | null = null;
+
+  constructor(private readonly host: HTMLElement) {
+    window.addEventListener("vizjobs:logged-out", () => this.showLogin());
+  }
+
+  async start(): Promise<void> {
+    try {
+      const session = await this.api.restore();
+      if (session) this.showJobs(session);
+      else this.showLogin();
+    } catch (e) {
+      this.host.replaceChildren(
+        el("main", { class: "login-page" }, el("p", { class: "banner error" }, `Could not reach the server: ${e instanceof Error ? e.message : String(e)}`)),
+      );
+    }
+  }
+
+  private showLogin(): void {
+    this.jobs?.destroy();
+    this.jobs = null;
+    this.host.replaceChildren(loginView(this.api, (s) => this.showJobs(s)));
+  }
+
+  private showJobs(session: Session): void {
+    this.jobs?.destroy();
+    this.jobs = new JobsView(this.api);
+    this.host.replaceChildren(
+      el(
+        "header",
+        { class: "console-top" },
+        el("h1", {}, "vizjobs console"),
+        el("span", { class: "muted" }, `Project ${session.project_id}`),
+        el(
+          "span",
+          { class: "user" },
+          el("span", {}, session.username),
+          el("button", { type: "button", class: "small", onclick: () => void this.api.logout().finally(() => this.showLogin()) }, "Log out"),
+        ),
+      ),
+      this.jobs.root,
+    );
+    this.jobs.start();
+  }
+}
+
+const host = document.getElementById("app");
+if (host) void new ConsoleApp(host).start();

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { createBody, validateCreate, type CreateForm } from "./validate";
+import { canDelete, canRestart, canStop, humanStatus, statusName } from "./status";
+
+const ok: CreateForm = { job_name: "job_1-a", job_desc: "", train_url: "/data/logs", job_type: "tensorboard", schedule_hours: "" };
+
+describe("create form validation", () => {
+  it("accepts a valid form", () => {
+    expect(validateCreate(ok)).toEqual({});
+  });
+
+  it("uses the API's messages for the name", () => {
+    const message = "job_name must be 1 to 20 characters of letters, digits, '_' and '-'";
+    expect(validateCreate({ ...ok, job_name: "" }).job_name).toBe(message);
+    expect(validateCreate({ ...ok, job_name: "a".repeat(21) }).job_name).toBe(message);
+    expect(validateCreate({ ...ok, job_name: "has space" }).job_name).toBe(message);
+    expect(validateCreate({ ...ok, job_name: "ünï" }).job_name).toBe(message);
+    expect(validateCreate({ ...ok, job_name: "a".repeat(20) }).job_name).toBeUndefined();
+  });
+
+  it("counts description characters, not UTF-16 units", () => {
+    expect(validateCreate({ ...ok, job_desc: "é".repeat(256) }).job_desc).toBeUndefined();
+    expect(validateCreate({ ...ok, job_desc: "😀".repeat(256) }).job_desc).toBeUndefined();
+    expect(validateCreate({ ...ok, job_desc: "a".repeat(257) }).job_desc).toBe("job_desc must be at most 256 characters");
+  });
+
+  it("requires train_url and bounds the schedule", () => {
+    expect(validateCreate({ ...ok, train_url: "  " }).train_url).toBe("train_url is required");
+    expect(validateCreate({ ...ok, schedule_hours: "25" }).schedule_hours).toBe("schedule.duration must be 0 to 24 hours, got 25");
+    expect(validateCreate({ ...ok, schedule_hours: "1.5" }).schedule_hours).toBeDefined();
+    expect(validateCreate({ ...ok, schedule_hours: "24" }).schedule_hours).toBeUndefined();
+    expect(validateCreate({ ...ok, schedule_hours: "0" }).schedule_hours).toBeUndefined();
+  });
+
+  it("builds the API body", () => {
+    expect(createBody({ ...ok, schedule_hours: "2" })).toEqual({
+      job_name: "job_1-a",
+      job_desc: "",
+      train_url: "/data/logs",
+      job_type: "tensorboard",
+      schedule: { type: "stop", time_unit: "HOURS", duration: 2 },
+    });
+    expect(createBody(ok)).not.toHaveProperty("schedule");
+  });
+});
+
+describe("statuses", () => {
+  it("names and allowed operations follow the spec", () => {
+    expect(statusName(8)).toBe("RUNNING");
+    expect(statusName(21)).toBe("CHECK_FAILED");
+    expect(humanStatus(12)).toBe("Stopped");
+    const all = Array.from({ length: 22 }, (_, i) => i);
+    expect(all.filter(canStop)).toEqual([1, 7, 8]);
+    expect(all.filter(canRestart)).toEqual([10, 11, 12, 13, 14]);
+    expect(all.filter((s) => !canDelete(s))).toEqual([9]);
+  });
+});
