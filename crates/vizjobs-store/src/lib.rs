@@ -12,6 +12,8 @@
 //!   replicas sharing one database never apply the same transition twice.
 
 mod auth;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod job;
 
 pub use auth::{AccessKey, AuthStore, Project, TokenKind, TokenRecord, User};
