@@ -48,3 +48,8 @@ export function drawXAxis(
     ctx.fillText(formatValue(t), x, y + 14);
   }
 }
+
+/** The muted text colour, resolved (canvas drawing cannot read CSS variables). */
+export function axisColor(): string {
+  return cssVar("--muted", "#5d6778");
+}

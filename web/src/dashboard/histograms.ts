@@ -7,7 +7,7 @@ import uPlot from "uplot";
 import { el, labelled } from "../common/dom";
 import { formatValue } from "../common/format";
 import { fetchHistograms } from "./api";
-import { cssVar, drawXAxis, sizedCanvas } from "./canvas";
+import { axisColor, cssVar, drawXAxis, sizedCanvas } from "./canvas";
 import { runColor, withAlpha } from "./colors";
 import { DISTRIBUTION_QUANTILES, quantile, rebin, valueRange, type HistogramStep } from "./histogram-math";
 import type { Store } from "./store";
@@ -186,8 +186,8 @@ class DistributionCard implements Card {
         series,
         bands,
         axes: [
-          { stroke: "var(--muted)", grid: { stroke: "rgba(128,128,128,0.15)" } },
-          { stroke: "var(--muted)", size: 56, grid: { stroke: "rgba(128,128,128,0.15)" }, values: (_u, s) => s.map((v) => formatValue(v)) },
+          { stroke: axisColor(), grid: { stroke: "rgba(128,128,128,0.15)" } },
+          { stroke: axisColor(), size: 56, grid: { stroke: "rgba(128,128,128,0.15)" }, values: (_u, s) => s.map((v) => formatValue(v)) },
         ],
       },
       data,

@@ -13,6 +13,7 @@ import uPlot from "uplot";
 import { el } from "../common/dom";
 import { formatValue } from "../common/format";
 import { fetchScalars } from "./api";
+import { axisColor } from "./canvas";
 import { runColor, withAlpha } from "./colors";
 import { download, safeFileName, toCsv, toJson } from "./export";
 import {
@@ -191,14 +192,16 @@ export class ScalarChart {
     const series: uPlot.Series[] = [{ label: this.xLabel() }];
     for (const run of this.drawnRuns) {
       const color = runColor(run);
+      // Short series (an eval every few hundred steps, a single hparams metric) show their dots.
+      const dots = { show: (this.drawn.get(run)?.points.length ?? 0) <= 30, size: 5 };
       series.push({
         label: run,
         stroke: smoothing ? withAlpha(color, 0.25) : color,
         width: smoothing ? 1 : 1.5,
         spanGaps: true,
-        points: { show: false },
+        points: smoothing ? { show: false } : dots,
       });
-      if (smoothing) series.push({ label: `${run} (smoothed)`, stroke: color, width: 1.75, spanGaps: true, points: { show: false } });
+      if (smoothing) series.push({ label: `${run} (smoothed)`, stroke: color, width: 1.75, spanGaps: true, points: dots });
     }
 
     const structureKey = `${series.map((s) => s.label).join("\u0000")}|${logY}|${this.view.xAxis}|${this.view.ignoreOutliers}`;
@@ -250,9 +253,9 @@ export class ScalarChart {
         },
       },
       axes: [
-        { stroke: "var(--muted)", grid: { stroke: "rgba(128,128,128,0.15)" }, ticks: { show: false } },
+        { stroke: axisColor(), grid: { stroke: "rgba(128,128,128,0.15)" }, ticks: { show: false } },
         {
-          stroke: "var(--muted)",
+          stroke: axisColor(),
           grid: { stroke: "rgba(128,128,128,0.15)" },
           ticks: { show: false },
           size: 60,
