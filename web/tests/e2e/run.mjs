@@ -1,0 +1,160 @@
+// Browser tests of the console and the dashboard against a REAL `vizjobs serve` (no fake server).
+// Drives Debian's chromium with playwright-core. Configuration (environment):
+//   VIZJOBS_URL         base URL of a running `vizjobs serve`, e.g. http://127.0.0.1:8080
+//   VIZJOBS_ACCOUNT, VIZJOBS_USERNAME, VIZJOBS_PASSWORD   console login
+//   VIZJOBS_TRAIN_URL   train_url of a copy of shared/fixtures/events/tbx_basic the server may read
+//   VIZJOBS_SCREENSHOTS folder for screenshots (default ../target/e2e-screenshots)
+//   CHROMIUM            browser binary (default /usr/bin/chromium)
+// Prints one line per check and closes with "N passed, N failed"; exits non-zero on failure.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const need = (name) => {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`${name} is not set (see the header of ${import.meta.url})`);
+    process.exit(2);
+  }
+  return v;
+};
+const base = need("VIZJOBS_URL").replace(/\/$/, "");
+const account = need("VIZJOBS_ACCOUNT");
+const username = need("VIZJOBS_USERNAME");
+const password = need("VIZJOBS_PASSWORD");
+const trainUrl = need("VIZJOBS_TRAIN_URL");
+const shots = path.resolve(process.env.VIZJOBS_SCREENSHOTS ?? "../target/e2e-screenshots");
+mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+const page = await context.newPage();
+const external = [];
+page.on("request", (r) => {
+  if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) external.push(r.url());
+});
+page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
+
+let passed = 0;
+let failed = 0;
+async function check(name, body) {
+  try {
+    await body();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL - ${name}: ${e instanceof Error ? e.message : e}`);
+    await page.screenshot({ path: path.join(shots, `failed-${name.replace(/\W+/g, "_")}.png`) }).catch(() => {});
+  }
+}
+const expect = (cond, message) => {
+  if (!cond) throw new Error(message);
+};
+const shot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
+
+const jobName = `e2e-${Date.now() % 1e8}`;
+let dashboardUrl = "";
+
+await check("log in", async () => {
+  await page.goto(`${base}/`);
+  await page.getByLabel("Account").fill(account);
+  await page.getByLabel("User name").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await shot("01-login");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("table", { name: "Visualization jobs" }).waitFor();
+});
+
+await check("create form shows the API's validation message", async () => {
+  await page.getByRole("button", { name: "New job" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("bad name!");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByText("job_name must be 1 to 20 characters of letters, digits, '_' and '-'").waitFor();
+});
+
+await check("create a job and see it run", async () => {
+  await page.getByLabel("Name", { exact: true }).fill(jobName);
+  await page.getByLabel("Log folder (train_url)").fill(trainUrl);
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  const row = page.locator(`tr[data-job-name="${jobName}"]`);
+  await row.getByText("Running", { exact: true }).waitFor({ timeout: 60_000 });
+  dashboardUrl = (await row.getByRole("link", { name: "Open dashboard" }).getAttribute("href")) ?? "";
+  expect(dashboardUrl.includes("/vj/"), `service_url ${dashboardUrl}`);
+  await shot("02-console-running");
+});
+
+await check("dashboard: loss chart has 200 train and 20 eval points", async () => {
+  const opened = Date.now();
+  await page.goto(dashboardUrl);
+  await page.locator(".chart-card canvas").first().waitFor();
+  console.log(`  first chart drawn after ${Date.now() - opened} ms`);
+  const loss = page.locator('.chart-card[data-tag="loss"]');
+  await loss.waitFor();
+  await page.waitForFunction(() => document.querySelector('.chart-card[data-tag="loss"]')?.dataset.points?.includes("train=200"));
+  const points = await loss.getAttribute("data-points");
+  expect(points?.split(";").includes("train=200") && points.split(";").includes("eval=20"), `points: ${points}`);
+  await shot("03-dashboard-scalars");
+});
+
+await check("smoothing slider changes the line", async () => {
+  const canvas = page.locator('.chart-card[data-tag="loss"] canvas');
+  const before = await canvas.screenshot();
+  await page.locator("#smoothing").fill("0.95");
+  await page.waitForTimeout(300);
+  const after = await canvas.screenshot();
+  expect(!before.equals(after), "the chart did not change");
+  expect(new URL(page.url()).searchParams.get("smoothing") === "0.95", `URL ${page.url()}`);
+  await shot("04-smoothing");
+});
+
+await check("images open zoomed", async () => {
+  await page.getByRole("tab", { name: "Images" }).click();
+  const button = page.getByRole("button", { name: /Zoom image samples\/input/ }).first();
+  await button.waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll("img.sample")].some((i) => i.complete && i.naturalWidth > 0));
+  await button.click();
+  await page.locator("dialog.zoom-dialog img").waitFor();
+  await shot("05-image-zoom");
+  await page.keyboard.press("Escape");
+});
+
+await check("histogram is drawn", async () => {
+  await page.getByRole("tab", { name: "Histograms" }).click();
+  await page.locator("canvas.hist-canvas").first().waitFor();
+  await shot("06-histograms");
+});
+
+await check("text with <script> and <img onerror> is inert", async () => {
+  await page.evaluate(() => {
+    window.__pwned = false;
+  });
+  await page.getByRole("tab", { name: "Text" }).click();
+  await page.locator(".markdown").first().waitFor();
+  expect((await page.locator(".markdown script").count()) === 0, "a script element was rendered");
+  expect((await page.locator(".markdown [onerror]").count()) === 0, "an onerror attribute was rendered");
+  await shot("07-text");
+});
+
+await check("no external requests", async () => {
+  expect(external.length === 0, external.join(", "));
+});
+
+await check("stop, then delete the job", async () => {
+  await page.goto(`${base}/`);
+  const row = page.locator(`tr[data-job-name="${jobName}"]`);
+  await row.getByRole("button", { name: `Stop ${jobName}` }).click();
+  await row.getByText("Stopped", { exact: true }).waitFor({ timeout: 60_000 });
+  await shot("08-stopped");
+  await row.getByRole("button", { name: `Delete ${jobName}` }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Delete", exact: true }).click();
+  await row.waitFor({ state: "detached", timeout: 30_000 });
+  await shot("09-deleted");
+});
+
+await browser.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
