@@ -1,1 +1,23 @@
-//! (work in progress)
+//! The dashboard engine: finds the runs of a logdir, reads TensorBoard event files and MindSpore
+//! summaries into an in-memory index that follows the files as training appends to them, and
+//! serves the data API of `docs/DATA_API.md`.
+//!
+//! - [`discovery`]: which files are event files, and which run each belongs to;
+//! - [`source`]: file access (local disk; object storage later behind the same trait);
+//! - [`loader`]: resumable per-run load passes; [`board`]: the reload loop and public handle;
+//! - [`run`], [`series`], [`reservoir`]: the in-memory index (every scalar point, compactly;
+//!   bulky kinds sampled);
+//! - `api`: the axum router.
+
+mod api;
+pub mod board;
+pub mod config;
+pub mod discovery;
+pub mod loader;
+pub mod reservoir;
+pub mod run;
+pub mod series;
+pub mod source;
+
+pub use board::{Board, LoadProgress};
+pub use config::{EngineConfig, SampleLimits};

@@ -56,14 +56,25 @@ impl Histogram {
             + (self.nan_count + self.pos_inf_count + self.neg_inf_count) as f64
     }
 
-    /// A TF1 `HistogramProto`: bucket `i` spans `(limit[i-1], limit[i]]`, the outer edges are the
-    /// observed min and max (the limits there are ±DBL_MAX sentinels).
+    /// A TF1 `HistogramProto`: bucket `i` spans `(limit[i-1], limit[i]]`. The first bucket's
+    /// lower edge is not stored: it is the observed min (or the first limit when that bucket is
+    /// empty and lies below the min, as tensorboardX writes). TensorFlow closes the last bucket
+    /// with a `DBL_MAX` sentinel, replaced by the observed max.
     pub fn from_tf(h: &tb::HistogramProto) -> Self {
         let n = h.bucket.len().min(h.bucket_limit.len());
         let buckets = (0..n)
             .map(|i| {
-                let left = if i == 0 { h.min } else { h.bucket_limit[i - 1] };
-                let right = if i + 1 == n { h.max } else { h.bucket_limit[i] };
+                let limit = h.bucket_limit[i];
+                let left = if i == 0 {
+                    h.min.min(limit)
+                } else {
+                    h.bucket_limit[i - 1]
+                };
+                let right = if i + 1 == n && !(limit.abs() < 1e300) {
+                    h.max
+                } else {
+                    limit
+                };
                 [left, right, h.bucket[i]]
             })
             .collect();

@@ -1,0 +1,238 @@
+//! A [`Board`]: one logdir, loaded into memory and followed as it grows.
+//!
+//! A dedicated thread runs load passes: list the logdir, adopt new runs and files, then read
+//! every run's new bytes, runs in parallel on the rayon pool. Between passes it sleeps for the
+//! reload interval, or until [`Board::close`]. The thread owns only an `Arc` of the shared
+//! state; closing stops it at the next chunk boundary, and memory goes with the last `Arc`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use parking_lot::{Condvar, Mutex, RwLock};
+use rayon::prelude::*;
+
+use crate::config::EngineConfig;
+use crate::discovery::{FileKind, classify, run_of};
+use crate::loader::{PassContext, Run, TrackedFile, load_run};
+use crate::run::Problem;
+use crate::source::{LocalDisk, LogSource};
+
+/// Loading progress, for a terminal progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoadProgress {
+    /// Size of every event file at the last listing.
+    pub bytes_total: u64,
+    /// Bytes read so far.
+    pub bytes_read: u64,
+    pub runs: usize,
+    pub files: usize,
+    /// Whether the first full pass is over.
+    pub first_load_done: bool,
+}
+
+/// State shared by the loader thread and the data API.
+pub(crate) struct Shared {
+    pub logdir: PathBuf,
+    pub config: EngineConfig,
+    source: Box<dyn LogSource>,
+    pub runs: RwLock<BTreeMap<String, Arc<Run>>>,
+    /// Bumped on every change of served data; the data API's ETags derive from it.
+    pub generation: AtomicU64,
+    bytes_read: AtomicU64,
+    bytes_total: AtomicU64,
+    files: AtomicUsize,
+    /// Why the logdir itself cannot be listed, if it cannot.
+    pub logdir_error: Mutex<Option<String>>,
+    stop: AtomicBool,
+    sleep_lock: Mutex<()>,
+    wake: Condvar,
+    first_load: tokio::sync::watch::Sender<bool>,
+}
+
+impl Shared {
+    /// One load pass; see the module docs.
+    fn pass(&self) {
+        let listing = match self.source.list() {
+            Ok(l) => {
+                *self.logdir_error.lock() = None;
+                l
+            }
+            Err(e) => {
+                *self.logdir_error.lock() = Some(e.to_string());
+                return;
+            }
+        };
+        let mut bytes_total = 0;
+        let mut file_count = 0;
+        let mut notes: Vec<(String, Problem)> = Vec::new();
+        {
+            let mut runs = self.runs.write();
+            for file in listing {
+                let (run_name, file_name) = run_of(&file.rel_path);
+                match classify(file_name) {
+                    FileKind::Events { format, order } => {
+                        bytes_total += file.size;
+                        file_count += 1;
+                        let run = runs
+                            .entry(run_name.to_owned())
+                            .or_insert_with(|| {
+                                self.generation.fetch_add(1, Ordering::Relaxed);
+                                Arc::new(Run::new(run_name.to_owned()))
+                            })
+                            .clone();
+                        let mut files = run.files.lock();
+                        if !files.iter().any(|f| f.rel_path == file.rel_path) {
+                            files.push(TrackedFile::new(
+                                file.rel_path.clone(),
+                                format,
+                                order,
+                                file.size,
+                            ));
+                            files.sort_by(|a, b| a.order.cmp(&b.order));
+                        }
+                    }
+                    FileKind::Skipped(why) => notes.push((
+                        run_name.to_owned(),
+                        Problem {
+                            file: file.rel_path.clone(),
+                            offset: 0,
+                            kind: "skipped",
+                            message: why.to_owned(),
+                        },
+                    )),
+                    FileKind::Other => {}
+                }
+            }
+            for (run_name, note) in notes {
+                if let Some(run) = runs.get(&run_name) {
+                    run.data.write().add_problem(note, false);
+                }
+            }
+        }
+        self.bytes_total.store(bytes_total, Ordering::Relaxed);
+        self.files.store(file_count, Ordering::Relaxed);
+        let runs: Vec<Arc<Run>> = self.runs.read().values().cloned().collect();
+        let ctx = PassContext {
+            source: self.source.as_ref(),
+            limits: &self.config.samples,
+            bytes_read: &self.bytes_read,
+            generation: &self.generation,
+            stop: &self.stop,
+        };
+        runs.par_iter().for_each(|run| load_run(run, &ctx));
+    }
+
+    fn run_loop(&self) {
+        while !self.stop.load(Ordering::Relaxed) {
+            self.pass();
+            self.first_load.send_replace(true);
+            let mut guard = self.sleep_lock.lock();
+            if self.stop.load(Ordering::Relaxed) {
+                break;
+            }
+            self.wake.wait_for(&mut guard, self.config.reload_interval);
+        }
+    }
+
+    pub fn first_load_done(&self) -> bool {
+        *self.first_load.borrow()
+    }
+
+    fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _guard = self.sleep_lock.lock();
+        self.wake.notify_all();
+    }
+}
+
+/// One logdir, loaded in memory, following growth. See the crate docs.
+pub struct Board {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Board {
+    /// Starts loading `logdir` in the background and returns at once.
+    pub fn open(logdir: PathBuf, config: EngineConfig) -> Arc<Board> {
+        let source = Box::new(LocalDisk::new(logdir.clone()));
+        let shared = Arc::new(Shared {
+            logdir,
+            config,
+            source,
+            runs: RwLock::new(BTreeMap::new()),
+            generation: AtomicU64::new(1),
+            bytes_read: AtomicU64::new(0),
+            bytes_total: AtomicU64::new(0),
+            files: AtomicUsize::new(0),
+            logdir_error: Mutex::new(None),
+            stop: AtomicBool::new(false),
+            sleep_lock: Mutex::new(()),
+            wake: Condvar::new(),
+            first_load: tokio::sync::watch::Sender::new(false),
+        });
+        let worker = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("vizjobs-board-loader".to_owned())
+            .spawn(move || worker.run_loop());
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start the board loader thread");
+            *shared.logdir_error.lock() = Some(format!("cannot start loader: {e}"));
+            shared.first_load.send_replace(true);
+        }
+        Arc::new(Board { shared })
+    }
+
+    /// The data API (`/data/...` paths, relative to the dashboard's base URL).
+    pub fn router(self: &Arc<Self>) -> axum::Router {
+        crate::api::router(self.shared.clone())
+    }
+
+    /// Waits until the first full pass over the logdir is done.
+    pub async fn wait_first_load(&self) {
+        let mut rx = self.shared.first_load.subscribe();
+        // An error means the sender is gone, which cannot happen while `self` holds it.
+        let _ = rx.wait_for(|done| *done).await;
+    }
+
+    pub fn progress(&self) -> LoadProgress {
+        let s = &self.shared;
+        LoadProgress {
+            bytes_total: s.bytes_total.load(Ordering::Relaxed),
+            bytes_read: s.bytes_read.load(Ordering::Relaxed),
+            runs: s.runs.read().len(),
+            files: s.files.load(Ordering::Relaxed),
+            first_load_done: s.first_load_done(),
+        }
+    }
+
+    /// Approximate heap bytes held by the loaded data and read buffers.
+    pub fn memory_bytes(&self) -> usize {
+        let runs: Vec<Arc<Run>> = self.shared.runs.read().values().cloned().collect();
+        runs.iter()
+            .map(|r| {
+                let files: usize = r
+                    .files
+                    .try_lock()
+                    .map(|f| f.iter().map(TrackedFile::heap_bytes).sum())
+                    .unwrap_or(0);
+                r.data.read().heap_bytes() + files + r.name.capacity()
+            })
+            .sum()
+    }
+
+    /// Stops background loading. Served data stays until the last handle is dropped.
+    pub fn close(&self) {
+        self.shared.stop();
+    }
+
+    pub fn logdir(&self) -> &std::path::Path {
+        &self.shared.logdir
+    }
+}
+
+impl Drop for Board {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

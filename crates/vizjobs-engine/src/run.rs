@@ -1,0 +1,479 @@
+//! Everything one run holds in memory, and how decoded events land in it.
+//!
+//! Scalars are kept in full ([`ScalarSeries`]); bulky kinds are reservoir-sampled per tag. A
+//! tag's plugin is decided by the first metadata seen for it (writers usually attach metadata
+//! only to a tag's first value) and remembered. `SessionLog.START` at step `s` drops every
+//! point with step ≥ `s` already read, as TensorBoard does for restarted training.
+
+use std::collections::BTreeMap;
+
+use prost::Message;
+use rustc_hash::FxHashMap;
+use vizjobs_events::proto::{hparams as hp, tensorboard as tb};
+use vizjobs_events::{
+    EventFormat, EventSink, Histogram, Stamp, TaggedValue, Tensor, TensorValues, ValueData,
+};
+
+use crate::config::SampleLimits;
+use crate::reservoir::Reservoir;
+use crate::series::{Point, ScalarSeries};
+
+/// At most this many problems are kept per run (the count in `data_loss` goes on).
+pub const MAX_PROBLEMS: usize = 100;
+
+/// A damaged or unreadable spot in a run's files.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub offset: u64,
+    pub kind: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImageItem {
+    pub width: u32,
+    pub height: u32,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrCurve {
+    /// `precision`, `recall`, `thresholds`, `tp`, `fp`, `tn`, `fn`, in that order.
+    pub columns: [Vec<f64>; 7],
+}
+
+pub const PR_COLUMN_NAMES: [&str; 7] =
+    ["precision", "recall", "thresholds", "tp", "fp", "tn", "fn"];
+
+/// Which plugin owns a tag.
+#[derive(Debug, Clone, PartialEq)]
+enum PluginKind {
+    Scalars,
+    Histograms,
+    Images,
+    Audio,
+    Text,
+    PrCurves { num_thresholds: u32 },
+    CustomScalars,
+    HParams,
+    Other,
+}
+
+impl PluginKind {
+    fn from_metadata(name: &str, content: &[u8]) -> Self {
+        match name {
+            "scalars" => PluginKind::Scalars,
+            "histograms" => PluginKind::Histograms,
+            "images" => PluginKind::Images,
+            "audio" => PluginKind::Audio,
+            "text" => PluginKind::Text,
+            "pr_curves" => PluginKind::PrCurves {
+                num_thresholds: tb::PrCurvePluginData::decode(content)
+                    .map(|d| d.num_thresholds)
+                    .unwrap_or(0),
+            },
+            "custom_scalars" => PluginKind::CustomScalars,
+            "hparams" => PluginKind::HParams,
+            _ => PluginKind::Other,
+        }
+    }
+}
+
+/// The in-memory index of one run.
+#[derive(Debug, Default)]
+pub struct RunData {
+    pub scalars: FxHashMap<String, ScalarSeries>,
+    pub histograms: BTreeMap<String, Reservoir<Histogram>>,
+    pub images: BTreeMap<String, Reservoir<Vec<ImageItem>>>,
+    pub audio: BTreeMap<String, Reservoir<Vec<ImageItem>>>,
+    pub text: BTreeMap<String, Reservoir<String>>,
+    pub pr_curves: BTreeMap<String, Reservoir<PrCurve>>,
+    pub tensors: BTreeMap<String, Reservoir<Tensor>>,
+    pub custom_scalars: Option<tb::Layout>,
+    pub experiment: Option<hp::Experiment>,
+    pub session_start: Option<hp::SessionStartInfo>,
+    pub session_end: Option<hp::SessionEndInfo>,
+    pub graph: bool,
+    pub problems: Vec<Problem>,
+    /// Records (or spans of bytes) lost to damage.
+    pub data_loss: u64,
+    /// Valid records read.
+    pub records: u64,
+    pub last_update: Option<f64>,
+    pub saw_tensorboard: bool,
+    pub saw_mindspore: bool,
+    tag_plugins: FxHashMap<String, PluginKind>,
+}
+
+impl RunData {
+    /// Records a problem; `lost` says whether data was lost (rather than a note).
+    pub fn add_problem(&mut self, problem: Problem, lost: bool) {
+        if lost {
+            self.data_loss += 1;
+        }
+        if self.problems.len() < MAX_PROBLEMS && !self.problems.contains(&problem) {
+            self.problems.push(problem);
+        }
+    }
+
+    /// `"tensorboard"`, `"mindspore"`, `"mixed"`, or `None` before any record.
+    pub fn format(&self) -> Option<&'static str> {
+        match (self.saw_tensorboard, self.saw_mindspore) {
+            (true, true) => Some("mixed"),
+            (true, false) => Some("tensorboard"),
+            (false, true) => Some("mindspore"),
+            (false, false) => None,
+        }
+    }
+
+    pub fn note_format(&mut self, format: EventFormat) {
+        match format {
+            EventFormat::TensorBoard => self.saw_tensorboard = true,
+            EventFormat::MindSpore => self.saw_mindspore = true,
+        }
+    }
+
+    /// Releases growth slack after a load pass.
+    pub fn shrink(&mut self) {
+        for s in self.scalars.values_mut() {
+            s.shrink();
+        }
+    }
+
+    /// Approximate heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        let scalars: usize = self
+            .scalars
+            .iter()
+            .map(|(k, s)| k.capacity() + s.heap_bytes() + 64)
+            .sum();
+        let hist: usize = self
+            .histograms
+            .values()
+            .flat_map(|r| r.items())
+            .map(|s| s.item.buckets.capacity() * 24 + 64)
+            .sum();
+        let images: usize = self
+            .images
+            .values()
+            .chain(self.audio.values())
+            .flat_map(|r| r.items())
+            .flat_map(|s| &s.item)
+            .map(|i| i.bytes.capacity() + 64)
+            .sum();
+        let text: usize = self
+            .text
+            .values()
+            .flat_map(|r| r.items())
+            .map(|s| s.item.capacity() + 48)
+            .sum();
+        let pr: usize = self
+            .pr_curves
+            .values()
+            .flat_map(|r| r.items())
+            .map(|s| {
+                s.item
+                    .columns
+                    .iter()
+                    .map(|c| c.capacity() * 8)
+                    .sum::<usize>()
+            })
+            .sum();
+        let tensors: usize = self
+            .tensors
+            .values()
+            .flat_map(|r| r.items())
+            .map(|s| s.item.values.len() * 8 + 64)
+            .sum();
+        scalars + hist + images + text + pr + tensors
+    }
+
+    fn purge_from(&mut self, step: i64) {
+        for s in self.scalars.values_mut() {
+            s.purge_from(step);
+        }
+        self.histograms
+            .values_mut()
+            .for_each(|r| r.purge_from(step));
+        self.images.values_mut().for_each(|r| r.purge_from(step));
+        self.audio.values_mut().for_each(|r| r.purge_from(step));
+        self.text.values_mut().for_each(|r| r.purge_from(step));
+        self.pr_curves.values_mut().for_each(|r| r.purge_from(step));
+        self.tensors.values_mut().for_each(|r| r.purge_from(step));
+    }
+
+    fn push_scalar(&mut self, at: Stamp, tag: &str, value: f32) {
+        let point = Point {
+            step: at.step,
+            wall_time: at.wall_time,
+            value,
+        };
+        match self.scalars.get_mut(tag) {
+            Some(series) => series.push(point),
+            None => {
+                let mut series = ScalarSeries::new();
+                series.push(point);
+                self.scalars.insert(tag.to_owned(), series);
+            }
+        }
+    }
+}
+
+/// Feeds decoded events of one file into a run.
+pub struct Ingest<'a> {
+    pub data: &'a mut RunData,
+    pub limits: &'a SampleLimits,
+}
+
+fn reservoir<'m, T>(
+    map: &'m mut BTreeMap<String, Reservoir<T>>,
+    tag: &str,
+    cap: usize,
+) -> &'m mut Reservoir<T> {
+    if !map.contains_key(tag) {
+        map.insert(tag.to_owned(), Reservoir::new(cap));
+    }
+    map.get_mut(tag).expect("inserted above")
+}
+
+impl Ingest<'_> {
+    fn touch(&mut self, at: Stamp) {
+        self.data.records += 1;
+        if self.data.last_update.is_none_or(|t| at.wall_time > t) {
+            self.data.last_update = Some(at.wall_time);
+        }
+    }
+
+    fn tensor(&mut self, at: Stamp, tag: String, kind: PluginKind, t: Tensor) {
+        let d = &mut *self.data;
+        let l = self.limits;
+        match kind {
+            PluginKind::Scalars => {
+                if let Some(v) = t.values.first_f32() {
+                    d.push_scalar(at, &tag, v);
+                }
+            }
+            PluginKind::Histograms => {
+                if let Some(h) = Histogram::from_tensor(&t) {
+                    reservoir(&mut d.histograms, &tag, l.histograms).offer(
+                        at.step,
+                        at.wall_time,
+                        h,
+                    );
+                }
+            }
+            PluginKind::Images => {
+                if let TensorValues::Bytes(b) = &t.values {
+                    let dim = |i: usize| {
+                        b.get(i)
+                            .and_then(|s| std::str::from_utf8(s).ok())
+                            .and_then(|s| s.parse().ok())
+                            .unwrap_or(0)
+                    };
+                    let (width, height) = (dim(0), dim(1));
+                    let items = b
+                        .iter()
+                        .skip(2)
+                        .map(|img| ImageItem {
+                            width,
+                            height,
+                            content_type: vizjobs_events::value::sniff_image_type(img).to_owned(),
+                            bytes: img.clone(),
+                        })
+                        .collect();
+                    reservoir(&mut d.images, &tag, l.images).offer(at.step, at.wall_time, items);
+                }
+            }
+            PluginKind::Audio => {
+                if let TensorValues::Bytes(b) = &t.values {
+                    // A [k, 2] tensor of (encoded audio, label) rows.
+                    let cols = t.shape.get(1).copied().unwrap_or(1).max(1) as usize;
+                    let items = b
+                        .iter()
+                        .step_by(cols)
+                        .map(|clip| ImageItem {
+                            width: 0,
+                            height: 0,
+                            content_type: "audio/wav".to_owned(),
+                            bytes: clip.clone(),
+                        })
+                        .collect();
+                    reservoir(&mut d.audio, &tag, l.audio).offer(at.step, at.wall_time, items);
+                }
+            }
+            PluginKind::Text => {
+                let md = text_markdown(&t);
+                reservoir(&mut d.text, &tag, l.text).offer(at.step, at.wall_time, md);
+            }
+            PluginKind::PrCurves { num_thresholds } => {
+                if let Some(curve) = pr_curve(&t, num_thresholds) {
+                    reservoir(&mut d.pr_curves, &tag, l.pr_curves).offer(
+                        at.step,
+                        at.wall_time,
+                        curve,
+                    );
+                }
+            }
+            PluginKind::CustomScalars => {
+                if let TensorValues::Bytes(b) = &t.values
+                    && let Some(layout) = b
+                        .first()
+                        .and_then(|s| tb::Layout::decode(s.as_slice()).ok())
+                {
+                    d.custom_scalars = Some(layout);
+                }
+            }
+            PluginKind::HParams => {}
+            PluginKind::Other => {
+                reservoir(&mut d.tensors, &tag, l.tensors).offer(at.step, at.wall_time, t);
+            }
+        }
+    }
+}
+
+impl EventSink for Ingest<'_> {
+    fn scalar(&mut self, at: Stamp, tag: &str, value: f32) {
+        self.touch(at);
+        self.data.push_scalar(at, tag, value);
+    }
+
+    fn value(&mut self, at: Stamp, value: TaggedValue) {
+        self.touch(at);
+        let TaggedValue { tag, plugin, data } = value;
+        let kind = match plugin {
+            Some(p) => {
+                let kind = PluginKind::from_metadata(&p.plugin_name, &p.content);
+                if kind == PluginKind::HParams {
+                    self.hparams(&p.content);
+                }
+                self.data
+                    .tag_plugins
+                    .entry(tag.clone())
+                    .or_insert(kind)
+                    .clone()
+            }
+            None => self
+                .data
+                .tag_plugins
+                .get(&tag)
+                .cloned()
+                .unwrap_or(PluginKind::Other),
+        };
+        let l = self.limits;
+        let d = &mut *self.data;
+        match data {
+            ValueData::Histogram(h) => {
+                reservoir(&mut d.histograms, &tag, l.histograms).offer(at.step, at.wall_time, h)
+            }
+            ValueData::Image(img) => {
+                let item = ImageItem {
+                    width: img.width,
+                    height: img.height,
+                    content_type: img.content_type().to_owned(),
+                    bytes: img.encoded,
+                };
+                reservoir(&mut d.images, &tag, l.images).offer(at.step, at.wall_time, vec![item]);
+            }
+            ValueData::Audio(a) => {
+                let content_type = if a.content_type.is_empty() {
+                    "audio/wav".to_owned()
+                } else {
+                    a.content_type
+                };
+                let item = ImageItem {
+                    width: 0,
+                    height: 0,
+                    content_type,
+                    bytes: a.encoded,
+                };
+                reservoir(&mut d.audio, &tag, l.audio).offer(at.step, at.wall_time, vec![item]);
+            }
+            ValueData::Tensor(t) => self.tensor(at, tag, kind, t),
+            ValueData::MetadataOnly => {}
+        }
+    }
+
+    fn file_version(&mut self, at: Stamp, _version: &str) {
+        self.touch(at);
+    }
+
+    fn session_start(&mut self, at: Stamp) {
+        self.touch(at);
+        self.data.purge_from(at.step);
+    }
+
+    fn graph(&mut self, at: Stamp) {
+        self.touch(at);
+        self.data.graph = true;
+    }
+}
+
+impl Ingest<'_> {
+    fn hparams(&mut self, content: &[u8]) {
+        let Ok(data) = hp::HParamsPluginData::decode(content) else {
+            return;
+        };
+        if let Some(e) = data.experiment {
+            self.data.experiment = Some(e);
+        }
+        if let Some(s) = data.session_start_info {
+            self.data.session_start = Some(s);
+        }
+        if let Some(e) = data.session_end_info {
+            self.data.session_end = Some(e);
+        }
+    }
+}
+
+/// A string tensor as markdown: a scalar as is, a vector as a list, a matrix as a table.
+fn text_markdown(t: &Tensor) -> String {
+    let TensorValues::Bytes(b) = &t.values else {
+        return String::new();
+    };
+    let cells: Vec<String> = b
+        .iter()
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect();
+    match t.shape.as_slice() {
+        [] | [1] => cells.into_iter().next().unwrap_or_default(),
+        [_] => cells
+            .iter()
+            .map(|c| format!("- {c}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        [_, cols, ..] => {
+            let cols = (*cols).max(1) as usize;
+            let mut out = String::new();
+            for (i, row) in cells.chunks(cols).enumerate() {
+                out.push_str(&format!("| {} |\n", row.join(" | ")));
+                if i == 0 {
+                    out.push_str(&format!("|{}\n", "---|".repeat(cols)));
+                }
+            }
+            out
+        }
+    }
+}
+
+/// A `[6, n]` PR-curve tensor (rows tp, fp, tn, fn, precision, recall) with its thresholds.
+fn pr_curve(t: &Tensor, num_thresholds: u32) -> Option<PrCurve> {
+    let v = t.values.as_f64()?;
+    let n = usize::try_from(*t.shape.get(1)?).ok()?;
+    if t.shape.first() != Some(&6) || v.len() != 6 * n {
+        return None;
+    }
+    let row = |i: usize| v[i * n..(i + 1) * n].to_vec();
+    let steps = if num_thresholds > 1 {
+        num_thresholds as usize
+    } else {
+        n
+    };
+    let thresholds = (0..n)
+        .map(|i| i as f64 / (steps.max(2) - 1) as f64)
+        .collect();
+    Some(PrCurve {
+        columns: [row(4), row(5), thresholds, row(0), row(1), row(2), row(3)],
+    })
+}

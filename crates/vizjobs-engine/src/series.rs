@@ -1,0 +1,338 @@
+//! Compact storage of a scalar series: every point kept, about 7–8 bytes each.
+//!
+//! Points live in chunks of up to [`CHUNK_POINTS`]. Within a chunk, values are plain `f32`
+//! (exactly what the file holds) and `(step, wall_time)` pairs are a byte stream of two zig-zag
+//! varints per point: the step delta and the delta of the wall time's IEEE-754 bit pattern, each
+//! against the previous point of the chunk. Bit-pattern deltas make the wall time round-trip
+//! exactly while costing 2–4 bytes for timestamps taken microseconds to seconds apart. A full
+//! chunk is shrunk to its exact size, so only the open chunk carries slack. Each chunk records
+//! its step range, so range queries skip whole chunks.
+
+/// Points per chunk.
+pub const CHUNK_POINTS: usize = 1024;
+
+/// One point as served.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    pub step: i64,
+    pub wall_time: f64,
+    pub value: f32,
+}
+
+#[derive(Debug, Default)]
+struct Chunk {
+    values: Vec<f32>,
+    stamps: Vec<u8>,
+    min_step: i64,
+    max_step: i64,
+    /// Previous point's step and wall-time bits, the base of the next delta.
+    prev_step: i64,
+    prev_wall_bits: i64,
+}
+
+impl Chunk {
+    fn push(&mut self, p: Point) {
+        if self.values.is_empty() {
+            self.values.reserve_exact(CHUNK_POINTS);
+            self.stamps.reserve_exact(CHUNK_POINTS * 4);
+            self.min_step = p.step;
+            self.max_step = p.step;
+        }
+        let wall_bits = p.wall_time.to_bits() as i64;
+        put_varint(
+            &mut self.stamps,
+            zigzag(p.step.wrapping_sub(self.prev_step)),
+        );
+        put_varint(
+            &mut self.stamps,
+            zigzag(wall_bits.wrapping_sub(self.prev_wall_bits)),
+        );
+        self.prev_step = p.step;
+        self.prev_wall_bits = wall_bits;
+        self.values.push(p.value);
+        self.min_step = self.min_step.min(p.step);
+        self.max_step = self.max_step.max(p.step);
+    }
+
+    fn seal(&mut self) {
+        self.values.shrink_to_fit();
+        self.stamps.shrink_to_fit();
+    }
+
+    fn points(&self) -> impl Iterator<Item = Point> + '_ {
+        let mut pos = 0usize;
+        let mut step = 0i64;
+        let mut wall_bits = 0i64;
+        self.values.iter().map_while(move |&value| {
+            step = step.wrapping_add(unzigzag(get_varint(&self.stamps, &mut pos)?));
+            wall_bits = wall_bits.wrapping_add(unzigzag(get_varint(&self.stamps, &mut pos)?));
+            Some(Point {
+                step,
+                wall_time: f64::from_bits(wall_bits as u64),
+                value,
+            })
+        })
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.values.capacity() * 4 + self.stamps.capacity()
+    }
+}
+
+/// Every point of one scalar tag of one run.
+#[derive(Debug, Default)]
+pub struct ScalarSeries {
+    chunks: Vec<Chunk>,
+    len: usize,
+    /// Whether steps never decreased; otherwise reads sort by step.
+    in_step_order: bool,
+    last: Option<Point>,
+}
+
+impl ScalarSeries {
+    pub fn new() -> Self {
+        ScalarSeries {
+            in_step_order: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn push(&mut self, p: Point) {
+        if let Some(last) = self.last
+            && p.step < last.step
+        {
+            self.in_step_order = false;
+        }
+        match self.chunks.last_mut() {
+            Some(c) if c.values.len() < CHUNK_POINTS => c.push(p),
+            _ => {
+                if let Some(full) = self.chunks.last_mut() {
+                    full.seal();
+                }
+                let mut c = Chunk::default();
+                c.push(p);
+                self.chunks.push(c);
+            }
+        }
+        self.len += 1;
+        self.last = Some(p);
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The most recently appended point.
+    pub fn last(&self) -> Option<Point> {
+        self.last
+    }
+
+    /// Points with `lo <= step <= hi`, in step order (stable for equal steps).
+    pub fn range(&self, lo: i64, hi: i64) -> Vec<Point> {
+        let mut out: Vec<Point> = self
+            .chunks
+            .iter()
+            .filter(|c| c.max_step >= lo && c.min_step <= hi)
+            .flat_map(|c| c.points())
+            .filter(|p| p.step >= lo && p.step <= hi)
+            .collect();
+        if !self.in_step_order {
+            out.sort_by_key(|p| p.step);
+        }
+        out
+    }
+
+    /// Every point, in step order.
+    pub fn all(&self) -> Vec<Point> {
+        self.range(i64::MIN, i64::MAX)
+    }
+
+    /// Drops every point with `step >= from` (a restarted writer supersedes them).
+    pub fn purge_from(&mut self, from: i64) {
+        if self.chunks.iter().all(|c| c.max_step < from) {
+            return;
+        }
+        let kept: Vec<Point> = self
+            .chunks
+            .iter()
+            .flat_map(|c| c.points())
+            .filter(|p| p.step < from)
+            .collect();
+        *self = ScalarSeries::new();
+        for p in kept {
+            self.push(p);
+        }
+        self.shrink();
+    }
+
+    /// Releases the open chunk's slack (call when a load pass ends).
+    pub fn shrink(&mut self) {
+        if let Some(c) = self.chunks.last_mut() {
+            c.seal();
+        }
+        self.chunks.shrink_to_fit();
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.chunks.iter().map(Chunk::heap_bytes).sum::<usize>()
+            + self.chunks.capacity() * std::mem::size_of::<Chunk>()
+    }
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn get_varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let b = *bytes.get(*pos)?;
+        *pos += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Some(v);
+        }
+        shift += 7;
+        if shift > 63 {
+            return None;
+        }
+    }
+}
+
+/// Downsamples to about `target` points, keeping each bucket's first, last, minimum and maximum
+/// so spikes survive. Returns the input when it is already small enough.
+pub fn downsample(points: &[Point], target: usize) -> Vec<Point> {
+    if target == 0 || points.len() <= target {
+        return points.to_vec();
+    }
+    let buckets = (target / 4).max(1);
+    let mut out = Vec::with_capacity(buckets * 4);
+    for b in 0..buckets {
+        let lo = b * points.len() / buckets;
+        let hi = (b + 1) * points.len() / buckets;
+        let slice = &points[lo..hi];
+        if slice.is_empty() {
+            continue;
+        }
+        let mut min_i = 0;
+        let mut max_i = 0;
+        for (i, p) in slice.iter().enumerate() {
+            // NaN never wins a comparison, so it is kept only as first/last.
+            if p.value < slice[min_i].value {
+                min_i = i;
+            }
+            if p.value > slice[max_i].value {
+                max_i = i;
+            }
+        }
+        let mut picks = [0, min_i, max_i, slice.len() - 1];
+        picks.sort_unstable();
+        let mut prev = None;
+        for i in picks {
+            if prev != Some(i) {
+                out.push(slice[i]);
+                prev = Some(i);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pt(step: i64, wall_time: f64, value: f32) -> Point {
+        Point {
+            step,
+            wall_time,
+            value,
+        }
+    }
+
+    #[test]
+    fn round_trips_exactly_across_chunks() {
+        let mut s = ScalarSeries::new();
+        let pts: Vec<Point> = (0..3000)
+            .map(|i| {
+                pt(
+                    i * 3,
+                    1_795_812_867.814_344_6 + i as f64 * 0.000_137,
+                    (i as f32).sin(),
+                )
+            })
+            .collect();
+        for &p in &pts {
+            s.push(p);
+        }
+        s.shrink();
+        let got = s.all();
+        assert_eq!(got.len(), pts.len());
+        for (a, b) in got.iter().zip(&pts) {
+            assert_eq!(a.step, b.step);
+            assert_eq!(a.wall_time.to_bits(), b.wall_time.to_bits());
+            assert_eq!(a.value.to_bits(), b.value.to_bits());
+        }
+        let per_point = s.heap_bytes() as f64 / pts.len() as f64;
+        assert!(per_point <= 8.5, "{per_point} bytes per point");
+    }
+
+    #[test]
+    fn range_and_purge() {
+        let mut s = ScalarSeries::new();
+        for i in 0..2500 {
+            s.push(pt(i, 1.0e9 + i as f64, i as f32));
+        }
+        let r = s.range(1000, 1030);
+        assert_eq!(r.len(), 31);
+        assert_eq!(r[0].step, 1000);
+        s.purge_from(6);
+        assert_eq!(
+            s.all().iter().map(|p| p.step).collect::<Vec<_>>(),
+            vec![0, 1, 2, 3, 4, 5]
+        );
+        s.push(pt(6, 5.0, 106.0));
+        assert_eq!(s.len(), 7);
+    }
+
+    #[test]
+    fn out_of_order_steps_are_served_sorted() {
+        let mut s = ScalarSeries::new();
+        for step in [5, 1, 3] {
+            s.push(pt(step, 0.0, step as f32));
+        }
+        assert_eq!(
+            s.all().iter().map(|p| p.step).collect::<Vec<_>>(),
+            vec![1, 3, 5]
+        );
+    }
+
+    #[test]
+    fn downsampling_keeps_extremes() {
+        let mut pts: Vec<Point> = (0..10_000).map(|i| pt(i, 0.0, 0.0)).collect();
+        pts[5_555].value = 99.0;
+        pts[7_777].value = -99.0;
+        let d = downsample(&pts, 100);
+        assert!(d.len() <= 100);
+        assert!(d.iter().any(|p| p.value == 99.0) && d.iter().any(|p| p.value == -99.0));
+        assert_eq!(d.first().map(|p| p.step), Some(0));
+        assert_eq!(d.last().map(|p| p.step), Some(9_999));
+    }
+}

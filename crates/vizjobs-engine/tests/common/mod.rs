@@ -1,0 +1,71 @@
+//! Shared test helpers: fixture paths and a board served over real HTTP on a loopback port.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use vizjobs_engine::{Board, EngineConfig};
+
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
+
+pub fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(FIXTURES).join(path)
+}
+
+pub fn reads(file: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(fixture(file)).expect("fixture readable");
+    serde_json::from_str(&text).expect("fixture is JSON")
+}
+
+/// A board on `logdir`, loaded, and served at the returned base URL.
+pub async fn serve(logdir: PathBuf, reload: Duration) -> (Arc<Board>, String) {
+    let config = EngineConfig {
+        reload_interval: reload,
+        ..Default::default()
+    };
+    let board = Board::open(logdir, config);
+    board.wait_first_load().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = board.router();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    (board, format!("http://{addr}/"))
+}
+
+pub async fn get_json(url: &str) -> serde_json::Value {
+    let resp = reqwest::get(url).await.expect("request");
+    assert!(resp.status().is_success(), "{url}: {}", resp.status());
+    resp.json().await.expect("json")
+}
+
+pub fn q(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// `[[step, wall_time, value], ...]` of one series.
+pub async fn scalars(base: &str, run: &str, tag: &str) -> Vec<(i64, f64, f32)> {
+    let v = get_json(&format!("{base}data/scalars?run={}&tag={}", q(run), q(tag))).await;
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|p| {
+            let value = match &p[2] {
+                serde_json::Value::String(s) if s == "NaN" => f32::NAN,
+                serde_json::Value::String(s) if s == "Infinity" => f32::INFINITY,
+                serde_json::Value::String(s) if s == "-Infinity" => f32::NEG_INFINITY,
+                other => other.as_f64().expect("number") as f32,
+            };
+            (
+                p[0].as_i64().expect("step"),
+                p[1].as_f64().expect("wall"),
+                value,
+            )
+        })
+        .collect()
+}
