@@ -62,16 +62,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let filters = ListFilters::new().search_content("delete-listed");
     let listed = VisualizationJob::get_visualization_job_object_list(&session, &filters).await?;
     println!("object list: is_success={}", listed.is_success);
-    if let Some(job_visualization_instance_list) = listed.data {
-        if let Some(first) = job_visualization_instance_list.first() {
-            let resp = first.delete_visualization_job().await?;
-            println!(
-                "way 3, delete listed job {}: is_success={} {}",
-                first.job_id(),
-                resp.is_success,
-                resp.json
-            );
-        }
+    let job_visualization_instance_list = listed.data.unwrap_or_default();
+    if let Some(first) = job_visualization_instance_list.first() {
+        let resp = first.delete_visualization_job().await?;
+        println!(
+            "way 3, delete listed job {}: is_success={} {}",
+            first.job_id(),
+            resp.is_success,
+            resp.json
+        );
     }
 
     // A job that does not exist: the API's refusal comes back as an answer, not an error.
