@@ -60,6 +60,7 @@
 
 pub mod blocking;
 mod credentials;
+pub mod display;
 mod error;
 mod filters;
 mod job;
