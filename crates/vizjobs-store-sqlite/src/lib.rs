@@ -77,3 +77,75 @@ impl SqliteStore {
         self.pool.close().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The durability settings are per connection: every pooled connection must carry them.
+    #[tokio::test]
+    async fn every_connection_is_durable() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("a/b/store.db"))
+            .await
+            .expect("open");
+        let mut held = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            let mut conn = store.pool.acquire().await.expect("connection");
+            let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("journal_mode");
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("synchronous");
+            let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("foreign_keys");
+            let busy_ms: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("busy_timeout");
+            assert_eq!(journal.to_lowercase(), "wal");
+            assert_eq!(synchronous, 2, "FULL");
+            assert_eq!(foreign_keys, 1);
+            assert_eq!(busy_ms, BUSY_TIMEOUT.as_millis() as i64);
+            held.push(conn);
+        }
+        drop(held);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn reopening_keeps_data_and_schema() {
+        use vizjobs_store::{AuthStore, JobStore};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("store.db");
+        let store = SqliteStore::open(&path).await.expect("open");
+        store
+            .put_setting_if_absent("check", "v1")
+            .await
+            .expect("put");
+        store.close().await;
+        let again = SqliteStore::open(&path).await.expect("reopen");
+        assert_eq!(
+            again.get_setting("check").await.unwrap().as_deref(),
+            Some("v1")
+        );
+        again.ping().await.expect("ping");
+    }
+
+    #[tokio::test]
+    async fn an_unusable_path_is_reported() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("plain-file");
+        std::fs::write(&file, b"not a directory").expect("write");
+        let outcome = SqliteStore::open(&file.join("store.db")).await;
+        assert!(
+            matches!(outcome, Err(StoreError::Unavailable(_))),
+            "{outcome:?}"
+        );
+    }
+}
