@@ -148,4 +148,20 @@ mod tests {
             "{outcome:?}"
         );
     }
+
+    #[tokio::test]
+    async fn a_closed_store_is_unavailable() {
+        use vizjobs_store::JobStore;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("store.db"))
+            .await
+            .expect("open");
+        store.ping().await.expect("ping while open");
+        store.close().await;
+        let outcome = store.ping().await;
+        assert!(
+            matches!(outcome, Err(StoreError::Unavailable(_))),
+            "{outcome:?}"
+        );
+    }
 }
