@@ -19,6 +19,9 @@ struct Args {
     /// Seconds between reloads.
     #[arg(long, default_value_t = 5.0)]
     reload_interval: f64,
+    /// Exit after the first full load (to time parsing alone).
+    #[arg(long)]
+    exit_after_load: bool,
 }
 
 #[tokio::main]
@@ -44,5 +47,14 @@ async fn main() -> std::io::Result<()> {
         board.memory_bytes() / 1_000_000,
         args.listen
     );
+    if args.exit_after_load {
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "{:.3} s, {:.0} MB/s",
+            secs,
+            p.bytes_read as f64 / secs / 1e6
+        );
+        return Ok(());
+    }
     server.await.map_err(std::io::Error::other)?
 }

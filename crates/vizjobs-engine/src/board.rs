@@ -226,6 +226,11 @@ impl Board {
         self.shared.stop();
     }
 
+    /// The runs found so far, sorted by name.
+    pub fn runs(&self) -> Vec<Arc<Run>> {
+        self.shared.runs.read().values().cloned().collect()
+    }
+
     pub fn logdir(&self) -> &std::path::Path {
         &self.shared.logdir
     }

@@ -30,6 +30,25 @@ pub struct Problem {
     pub message: String,
 }
 
+/// A histogram as kept: `[left, right, count]` in `f32`, the precision TensorBoard itself
+/// serves buckets in, at half the memory of `f64`.
+#[derive(Debug, Clone)]
+pub struct StoredHistogram {
+    pub buckets: Box<[[f32; 3]]>,
+}
+
+impl From<Histogram> for StoredHistogram {
+    fn from(h: Histogram) -> Self {
+        StoredHistogram {
+            buckets: h
+                .buckets
+                .iter()
+                .map(|b| [b[0] as f32, b[1] as f32, b[2] as f32])
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ImageItem {
     pub width: u32,
@@ -84,8 +103,9 @@ impl PluginKind {
 /// The in-memory index of one run.
 #[derive(Debug, Default)]
 pub struct RunData {
-    pub scalars: FxHashMap<String, ScalarSeries>,
-    pub histograms: BTreeMap<String, Reservoir<Histogram>>,
+    /// Keyed by the tag's bytes, as the fast path hands them out (validated UTF-8 on insert).
+    pub scalars: FxHashMap<Vec<u8>, ScalarSeries>,
+    pub histograms: BTreeMap<String, Reservoir<StoredHistogram>>,
     pub images: BTreeMap<String, Reservoir<Vec<ImageItem>>>,
     pub audio: BTreeMap<String, Reservoir<Vec<ImageItem>>>,
     pub text: BTreeMap<String, Reservoir<String>>,
@@ -153,7 +173,7 @@ impl RunData {
             .histograms
             .values()
             .flat_map(|r| r.items())
-            .map(|s| s.item.buckets.capacity() * 24 + 64)
+            .map(|s| s.item.buckets.len() * 12 + 48)
             .sum();
         let images: usize = self
             .images
@@ -204,7 +224,7 @@ impl RunData {
         self.tensors.values_mut().for_each(|r| r.purge_from(step));
     }
 
-    fn push_scalar(&mut self, at: Stamp, tag: &str, value: f32) {
+    fn push_scalar(&mut self, at: Stamp, tag: &[u8], value: f32) {
         let point = Point {
             step: at.step,
             wall_time: at.wall_time,
@@ -213,9 +233,14 @@ impl RunData {
         match self.scalars.get_mut(tag) {
             Some(series) => series.push(point),
             None => {
+                // Like protobuf's own string decoding, reject a tag that is not UTF-8.
+                if std::str::from_utf8(tag).is_err() {
+                    self.data_loss += 1;
+                    return;
+                }
                 let mut series = ScalarSeries::new();
                 series.push(point);
-                self.scalars.insert(tag.to_owned(), series);
+                self.scalars.insert(tag.to_vec(), series);
             }
         }
     }
@@ -252,7 +277,7 @@ impl Ingest<'_> {
         match kind {
             PluginKind::Scalars => {
                 if let Some(v) = t.values.first_f32() {
-                    d.push_scalar(at, &tag, v);
+                    d.push_scalar(at, tag.as_bytes(), v);
                 }
             }
             PluginKind::Histograms => {
@@ -260,7 +285,7 @@ impl Ingest<'_> {
                     reservoir(&mut d.histograms, &tag, l.histograms).offer(
                         at.step,
                         at.wall_time,
-                        h,
+                        h.into(),
                     );
                 }
             }
@@ -334,7 +359,7 @@ impl Ingest<'_> {
 }
 
 impl EventSink for Ingest<'_> {
-    fn scalar(&mut self, at: Stamp, tag: &str, value: f32) {
+    fn scalar(&mut self, at: Stamp, tag: &[u8], value: f32) {
         self.touch(at);
         self.data.push_scalar(at, tag, value);
     }
@@ -364,9 +389,11 @@ impl EventSink for Ingest<'_> {
         let l = self.limits;
         let d = &mut *self.data;
         match data {
-            ValueData::Histogram(h) => {
-                reservoir(&mut d.histograms, &tag, l.histograms).offer(at.step, at.wall_time, h)
-            }
+            ValueData::Histogram(h) => reservoir(&mut d.histograms, &tag, l.histograms).offer(
+                at.step,
+                at.wall_time,
+                h.into(),
+            ),
             ValueData::Image(img) => {
                 let item = ImageItem {
                     width: img.width,

@@ -2,9 +2,10 @@
 //!
 //! Points live in chunks of up to [`CHUNK_POINTS`]. Within a chunk, values are plain `f32`
 //! (exactly what the file holds) and `(step, wall_time)` pairs are a byte stream of two zig-zag
-//! varints per point: the step delta and the delta of the wall time's IEEE-754 bit pattern, each
-//! against the previous point of the chunk. Bit-pattern deltas make the wall time round-trip
-//! exactly while costing 2–4 bytes for timestamps taken microseconds to seconds apart. A full
+//! varints per point: the change in step delta and the change in the delta of the wall time's
+//! IEEE-754 bit pattern (delta-of-delta), against the previous points of the chunk. Bit patterns
+//! make the wall time round-trip exactly; delta-of-delta makes a regular series (constant step
+//! stride, steady pace) cost one byte each, and an irregular one 2–4 bytes. A full
 //! chunk is shrunk to its exact size, so only the open chunk carries slack. Each chunk records
 //! its step range, so range queries skip whole chunks.
 
@@ -25,9 +26,11 @@ struct Chunk {
     stamps: Vec<u8>,
     min_step: i64,
     max_step: i64,
-    /// Previous point's step and wall-time bits, the base of the next delta.
+    /// Previous point's step and wall-time bits, and the deltas that led to them.
     prev_step: i64,
     prev_wall_bits: i64,
+    prev_step_delta: i64,
+    prev_wall_delta: i64,
 }
 
 impl Chunk {
@@ -39,16 +42,20 @@ impl Chunk {
             self.max_step = p.step;
         }
         let wall_bits = p.wall_time.to_bits() as i64;
+        let step_delta = p.step.wrapping_sub(self.prev_step);
+        let wall_delta = wall_bits.wrapping_sub(self.prev_wall_bits);
         put_varint(
             &mut self.stamps,
-            zigzag(p.step.wrapping_sub(self.prev_step)),
+            zigzag(step_delta.wrapping_sub(self.prev_step_delta)),
         );
         put_varint(
             &mut self.stamps,
-            zigzag(wall_bits.wrapping_sub(self.prev_wall_bits)),
+            zigzag(wall_delta.wrapping_sub(self.prev_wall_delta)),
         );
         self.prev_step = p.step;
         self.prev_wall_bits = wall_bits;
+        self.prev_step_delta = step_delta;
+        self.prev_wall_delta = wall_delta;
         self.values.push(p.value);
         self.min_step = self.min_step.min(p.step);
         self.max_step = self.max_step.max(p.step);
@@ -61,11 +68,13 @@ impl Chunk {
 
     fn points(&self) -> impl Iterator<Item = Point> + '_ {
         let mut pos = 0usize;
-        let mut step = 0i64;
-        let mut wall_bits = 0i64;
+        let (mut step, mut step_delta) = (0i64, 0i64);
+        let (mut wall_bits, mut wall_delta) = (0i64, 0i64);
         self.values.iter().map_while(move |&value| {
-            step = step.wrapping_add(unzigzag(get_varint(&self.stamps, &mut pos)?));
-            wall_bits = wall_bits.wrapping_add(unzigzag(get_varint(&self.stamps, &mut pos)?));
+            step_delta = step_delta.wrapping_add(unzigzag(get_varint(&self.stamps, &mut pos)?));
+            wall_delta = wall_delta.wrapping_add(unzigzag(get_varint(&self.stamps, &mut pos)?));
+            step = step.wrapping_add(step_delta);
+            wall_bits = wall_bits.wrapping_add(wall_delta);
             Some(Point {
                 step,
                 wall_time: f64::from_bits(wall_bits as u64),
@@ -291,7 +300,7 @@ mod tests {
             assert_eq!(a.value.to_bits(), b.value.to_bits());
         }
         let per_point = s.heap_bytes() as f64 / pts.len() as f64;
-        assert!(per_point <= 8.5, "{per_point} bytes per point");
+        assert!(per_point <= 6.5, "{per_point} bytes per point");
     }
 
     #[test]

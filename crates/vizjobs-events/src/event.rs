@@ -29,8 +29,10 @@ pub struct DecodeError(#[from] prost::DecodeError);
 
 /// Receives what one event holds.
 pub trait EventSink {
-    /// A scalar point (TF1 `simple_value` or MindSpore `scalar_value`).
-    fn scalar(&mut self, at: Stamp, tag: &str, value: f32);
+    /// A scalar point (TF1 `simple_value` or MindSpore `scalar_value`). The tag's bytes are
+    /// not UTF-8-validated on the fast path (that would dominate the cost of a scalar record):
+    /// the sink validates a tag once, when it first sees it.
+    fn scalar(&mut self, at: Stamp, tag: &[u8], value: f32);
     /// Any other summary value.
     fn value(&mut self, at: Stamp, value: TaggedValue);
     /// The file's version record (`brain.Event:2`, `MindSpore.Event:1`).
@@ -49,12 +51,20 @@ pub fn decode_event(
 ) -> Result<(), DecodeError> {
     match format {
         EventFormat::TensorBoard => {
+            if let Some((at, tag, value)) = one_scalar(payload, TF_SIMPLE_VALUE_KEY) {
+                sink.scalar(at, tag, value);
+                return Ok(());
+            }
             if fast_scalars(payload, TF_SIMPLE_VALUE, TF_NODE_NAME, sink) {
                 return Ok(());
             }
             decode_tf(payload, sink)
         }
         EventFormat::MindSpore => {
+            if let Some((at, tag, value)) = one_scalar(payload, MS_SCALAR_VALUE_KEY) {
+                sink.scalar(at, tag, value);
+                return Ok(());
+            }
             if fast_scalars(payload, MS_SCALAR_VALUE, None, sink) {
                 return Ok(());
             }
@@ -71,6 +81,69 @@ const VALUE_TAG: u32 = 1;
 const TF_SIMPLE_VALUE: u32 = 2;
 const TF_NODE_NAME: Option<u32> = Some(7);
 const MS_SCALAR_VALUE: u32 = 3;
+/// Field keys (number << 3 | wire type) as single bytes, for [`one_scalar`].
+const TF_SIMPLE_VALUE_KEY: u8 = 0x15;
+const MS_SCALAR_VALUE_KEY: u8 = 0x1d;
+
+/// The most common record of all, matched byte by byte: `wall_time`, optional `step`, and a
+/// summary holding one value made of a tag and a scalar, with every length fitting one byte —
+/// `09 <f64> [10 <varint>] 2a L 0a L 0a L <tag> <key> <f32>`. `None` for anything else.
+#[inline]
+fn one_scalar(p: &[u8], value_key: u8) -> Option<(Stamp, &[u8], f32)> {
+    let mut at = Stamp {
+        wall_time: 0.0,
+        step: 0,
+    };
+    let mut i = 0;
+    if *p.first()? == 0x09 {
+        at.wall_time = f64::from_le_bytes(p.get(1..9)?.try_into().ok()?);
+        i = 9;
+    }
+    if *p.get(i)? == 0x10 {
+        i += 1;
+        let mut step = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = *p.get(i)?;
+            i += 1;
+            step |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+            if shift > 63 {
+                return None;
+            }
+        }
+        at.step = step as i64;
+    }
+    // Summary, then its single Value, each spanning exactly the rest of the payload.
+    let [0x2a, summary_len, 0x0a, value_len, 0x0a, tag_len, ..] = *p.get(i..i + 6)? else {
+        return None;
+    };
+    let (summary_len, value_len, tag_len) = (
+        usize::from(summary_len),
+        usize::from(value_len),
+        usize::from(tag_len),
+    );
+    if summary_len >= 0x80 || value_len >= 0x80 || tag_len >= 0x80 {
+        return None;
+    }
+    if i + 2 + summary_len != p.len()
+        || summary_len != value_len + 2
+        || value_len != tag_len + 2 + 5
+    {
+        return None;
+    }
+    let tag_start = i + 6;
+    let tag = p.get(tag_start..tag_start + tag_len)?;
+    let rest = p.get(tag_start + tag_len..)?;
+    if rest.len() != 5 || rest[0] != value_key {
+        return None;
+    }
+    let value = f32::from_le_bytes(rest[1..5].try_into().ok()?);
+    Some((at, tag, value))
+}
 
 /// Emits the scalars of an event made only of `wall_time`, `step` and a summary of scalar values.
 /// Returns `false` (having emitted nothing) for anything else.
@@ -123,13 +196,13 @@ fn scalar_value(
     bytes: &[u8],
     scalar_field: u32,
     ignored_field: Option<u32>,
-) -> Option<(&str, f32)> {
+) -> Option<(&[u8], f32)> {
     let mut tag = None;
     let mut value = None;
     let mut c = Cursor::new(bytes);
     while let Some((number, field)) = c.next_field() {
         match (number, field) {
-            (VALUE_TAG, Field::Len(b)) => tag = Some(std::str::from_utf8(b).ok()?),
+            (VALUE_TAG, Field::Len(b)) => tag = Some(b),
             (n, Field::Fixed32(b)) if n == scalar_field => value = Some(f32::from_le_bytes(b)),
             (n, Field::Len(_)) if Some(n) == ignored_field => {}
             _ => return None,
@@ -162,7 +235,7 @@ fn decode_tf(payload: &[u8], sink: &mut impl EventSink) -> Result<(), DecodeErro
     }
     for value in event.summary.map(|s| s.value).unwrap_or_default() {
         if let Some(v) = value.simple_value {
-            sink.scalar(at, &value.tag, v);
+            sink.scalar(at, value.tag.as_bytes(), v);
             continue;
         }
         let plugin = value.metadata.map(|m| {
@@ -224,7 +297,7 @@ fn decode_ms(payload: &[u8], sink: &mut impl EventSink) -> Result<(), DecodeErro
     }
     for value in event.summary.map(|s| s.value).unwrap_or_default() {
         if let Some(v) = value.scalar_value {
-            sink.scalar(at, &value.tag, v);
+            sink.scalar(at, value.tag.as_bytes(), v);
             continue;
         }
         let data = if let Some(h) = &value.histogram {

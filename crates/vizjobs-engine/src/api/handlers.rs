@@ -83,7 +83,11 @@ pub(crate) async fn tags(State(shared): Shared_) -> Json<Value> {
     let mut out = serde_json::Map::new();
     for run in all_runs(&shared) {
         let d = run.data.read();
-        let mut scalars: Vec<&String> = d.scalars.keys().collect();
+        let mut scalars: Vec<std::borrow::Cow<'_, str>> = d
+            .scalars
+            .keys()
+            .map(|k| String::from_utf8_lossy(k))
+            .collect();
         scalars.sort();
         out.insert(
             run.name.clone(),
@@ -118,7 +122,10 @@ pub(crate) async fn scalars(State(shared): Shared_, Query(q): Q) -> Result<Respo
     let hi = end.unwrap_or(i64::MAX);
     let points = {
         let d = run.data.read();
-        let series = d.scalars.get(tag).ok_or_else(|| unknown_tag(tag))?;
+        let series = d
+            .scalars
+            .get(tag.as_bytes())
+            .ok_or_else(|| unknown_tag(tag))?;
         series.range(lo, hi)
     };
     let points = match target {
@@ -157,7 +164,13 @@ pub(crate) async fn histograms(
                 .item
                 .buckets
                 .iter()
-                .map(|b| json!([num(b[0]), num(b[1]), num(b[2])]))
+                .map(|b| {
+                    json!([
+                        num(f64::from(b[0])),
+                        num(f64::from(b[1])),
+                        num(f64::from(b[2]))
+                    ])
+                })
                 .collect();
             json!([s.step, num(s.wall_time), buckets])
         })
@@ -377,7 +390,13 @@ pub(crate) async fn hparams(State(shared): Shared_) -> Json<Value> {
             let last = runs
                 .iter()
                 .filter(|r| r.name == run.name || r.name.starts_with(&prefix))
-                .filter_map(|r| r.data.read().scalars.get(tag).and_then(|s| s.last()))
+                .filter_map(|r| {
+                    r.data
+                        .read()
+                        .scalars
+                        .get(tag.as_bytes())
+                        .and_then(|s| s.last())
+                })
                 .max_by(|a, b| a.wall_time.total_cmp(&b.wall_time));
             if let Some(p) = last {
                 metrics.insert(tag.clone(), num(f64::from(p.value)));
