@@ -1,13 +1,19 @@
 //! `vizjobs`: one binary for the server, the standalone dashboard and the client commands.
 
+mod admin;
 mod job;
+mod serve;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "vizjobs", version, about = "Visualization jobs for ML training logs")]
+#[command(
+    name = "vizjobs",
+    version,
+    about = "Visualization jobs for ML training logs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -15,12 +21,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the service: the jobs API, the console and every job's dashboard.
+    Serve(serve::ServeArgs),
     /// Manage visualization jobs on a running server.
     Job(job::JobArgs),
+    /// Manage users, projects, keys and tokens on the server's database.
+    Admin(admin::AdminArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => {
@@ -30,7 +41,9 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Job(args) => job::run(args).await,
+            Command::Admin(args) => admin::run(args).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {
@@ -40,4 +53,17 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs go to stderr; `RUST_LOG` picks the level (default: info for vizjobs, warn for the rest).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
+            "warn,vizjobs=info,vizjobs_server=info,vizjobs_engine=info",
+        )
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

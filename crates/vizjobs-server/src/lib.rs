@@ -1,1 +1,247 @@
-//! (work in progress)
+//! The vizjobs server: the ModelArts-compatible jobs API, authentication, the job lifecycle and
+//! the dashboards, assembled into one axum application.
+//!
+//! Request pipeline, outermost first: metrics → (for `/v1/{project_id}/…` and `/vj/…`) the auth
+//! middleware, which resolves the caller and scopes the request to its project → the handler.
+//! Open routes (`/healthz`, `/readyz`, `/metrics` unless private, `/openapi.json`, the login
+//! endpoints and the console's static files) sit outside the auth layer.
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod dashboard;
+pub mod error;
+pub mod health;
+pub mod lifecycle;
+pub mod metrics;
+pub mod openapi;
+pub mod runner;
+pub mod state;
+pub mod train_url;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use vizjobs_store::Store;
+
+use crate::auth::Auth;
+use crate::auth::secrets::MasterKey;
+use crate::auth::throttle::LoginThrottle;
+use crate::clock::Clock;
+use crate::config::ServerConfig;
+use crate::lifecycle::Lifecycle;
+use crate::metrics::Metrics;
+use crate::runner::Runner;
+use crate::state::AppState;
+use crate::train_url::StorageRoots;
+
+/// Opens the database the configuration names: PostgreSQL for `postgres://` URLs, otherwise
+/// SQLite (`sqlite://PATH`, or `<data_dir>/vizjobs.db` by default).
+pub async fn open_store(config: &ServerConfig) -> anyhow::Result<Arc<dyn Store>> {
+    match config.database_url.as_deref() {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let store = vizjobs_store_postgres::PostgresStore::connect(url)
+                .await
+                .context("connecting to PostgreSQL")?;
+            Ok(Arc::new(store))
+        }
+        other => {
+            let path = match other {
+                Some(url) => PathBuf::from(
+                    url.strip_prefix("sqlite://")
+                        .or_else(|| url.strip_prefix("sqlite:"))
+                        .with_context(|| {
+                            format!(
+                                "unsupported database URL {url:?}: use postgres:// or sqlite://"
+                            )
+                        })?,
+                ),
+                None => config.data_dir.join("vizjobs.db"),
+            };
+            let store = vizjobs_store_sqlite::SqliteStore::open(&path)
+                .await
+                .with_context(|| format!("opening the SQLite database {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// A built application, ready to serve.
+pub struct App {
+    pub state: AppState,
+    /// Set when this start created the first credentials (printed once by the CLI).
+    pub credentials_written: Option<PathBuf>,
+}
+
+impl App {
+    /// Opens the store, runs the first-start bootstrap, and assembles the state.
+    pub async fn build(
+        config: ServerConfig,
+        runner: Arc<dyn Runner>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+        let store = open_store(&config).await?;
+        Self::with_store(config, store, runner, clock).await
+    }
+
+    pub async fn with_store(
+        config: ServerConfig,
+        store: Arc<dyn Store>,
+        runner: Arc<dyn Runner>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let master: MasterKey = auth::bootstrap::master_key(
+            store.as_ref(),
+            config.master_key.as_deref(),
+            &config.data_dir,
+        )
+        .await?;
+        let credentials_written = auth::bootstrap::first_start(
+            store.as_ref(),
+            &master,
+            &config.data_dir,
+            &config.public_url,
+            clock.now_ms(),
+        )
+        .await?;
+        let roots =
+            Arc::new(StorageRoots::new(&config.log_roots).context("preparing the log roots")?);
+        let lifecycle = Lifecycle::new(
+            store.clone(),
+            runner,
+            roots.clone(),
+            clock.clone(),
+            config.lifecycle.clone(),
+        );
+        let auth = Arc::new(Auth {
+            master,
+            throttle: LoginThrottle::new(config.login_attempts, config.login_window),
+        });
+        let state = AppState {
+            store,
+            lifecycle,
+            roots,
+            clock,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+            auth,
+        };
+        Ok(Self {
+            state,
+            credentials_written,
+        })
+    }
+
+    /// The whole HTTP application.
+    pub fn router(&self) -> Router {
+        let state = self.state.clone();
+        let protected = Router::new()
+            .nest("/v1/{project_id}", api::routes())
+            .merge(dashboard::routes())
+            .route_layer(from_fn_with_state(state.clone(), auth::require_project));
+        let metrics_route = if state.config.metrics_private {
+            get(private_metrics)
+        } else {
+            get(metrics::endpoint)
+        };
+        Router::new()
+            .merge(protected)
+            .route("/healthz", get(health::healthz))
+            .route("/readyz", get(health::readyz))
+            .route("/metrics", metrics_route)
+            .route("/openapi.json", get(openapi_json))
+            .route("/v3/auth/tokens", post(auth::iam::create_token))
+            .route("/console/login", post(auth::console::login))
+            .route("/console/session", get(auth::console::session))
+            .route("/console/logout", post(auth::console::logout))
+            .fallback(not_found)
+            .layer(from_fn_with_state(state.clone(), metrics::track))
+            .layer(from_fn(security_headers))
+            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                Duration::from_secs(60),
+            ))
+            .with_state(state)
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests and stops the
+    /// lifecycle manager.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = self.router();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let lifecycle = self.state.lifecycle.clone();
+        let mut lifecycle_stop = stop_rx.clone();
+        let manager = tokio::spawn(lifecycle.run(async move {
+            let _ = lifecycle_stop.wait_for(|stopped| *stopped).await;
+        }));
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown);
+        let result = server.await.context("serving HTTP");
+        let _ = stop_tx.send(true);
+        let _ = manager.await;
+        result
+    }
+}
+
+async fn openapi_json() -> Response {
+    axum::Json(openapi::document()).into_response()
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({"error": "not found"})),
+    )
+        .into_response()
+}
+
+/// `/metrics` when it requires a credential: any valid token or signature will do.
+async fn private_metrics(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    match auth::authenticate(&state, &parts, body).await {
+        Ok(_) => metrics::endpoint(State(state)).await,
+        Err(err) => err.into_response(),
+    }
+}
+
+/// Headers that keep browsers from being turned against the user.
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::http::HeaderValue;
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers
+        .entry("x-frame-options")
+        .or_insert(HeaderValue::from_static("DENY"));
+    response
+}

@@ -1,0 +1,143 @@
+//! The web console's login: a session cookie (HttpOnly, SameSite=Lax) and a CSRF token.
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use vizjobs_api::ErrorCode;
+use vizjobs_store::TokenKind;
+
+use super::secrets::token_digest;
+use super::{SESSION_COOKIE, check_token, client_address, cookie, csrf_token};
+use crate::api::body::{parse_json, read_body};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    account: String,
+    username: String,
+    password: String,
+    /// A project id or name; the account's first project when absent.
+    #[serde(default)]
+    project: Option<String>,
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> AppResult<HeaderValue> {
+    let secure = if state.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .map_err(|e| AppError::internal("cookie", e))
+}
+
+/// `POST /console/login`.
+pub async fn login(State(state): State<AppState>, request: Request) -> Response {
+    let result: AppResult<Response> = async {
+        let (parts, body) = request.into_parts();
+        let client = client_address(&parts);
+        let bytes = read_body(body).await?;
+        let form: LoginForm = parse_json(&bytes).map_err(|_| {
+            AppError::new(
+                ErrorCode::Malformed,
+                "Send {\"account\", \"username\", \"password\"}",
+            )
+        })?;
+        let account = if form.account.is_empty() {
+            form.username.clone()
+        } else {
+            form.account.clone()
+        };
+        // A project given by name or id: try it as an id first.
+        let by_id = match &form.project {
+            Some(p) if state.store.get_project(p).await?.is_some() => Some(p.clone()),
+            _ => None,
+        };
+        let by_name = if by_id.is_none() {
+            form.project.clone()
+        } else {
+            None
+        };
+        let scope = form.project.as_ref().map(|_| (&by_id, &by_name));
+        let login = super::iam::login(
+            &state,
+            &client,
+            &account,
+            &form.username,
+            &form.password,
+            scope,
+        )
+        .await?;
+        let (token, _) = super::iam::issue(&state, &login, TokenKind::Session).await?;
+        let mut response = Json(json!({
+            "project_id": login.project.id,
+            "username": login.user.name,
+            "account": login.user.account,
+            "csrf_token": csrf_token(&token),
+        }))
+        .into_response();
+        let max_age = state.config.token_ttl.as_secs() as i64;
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, session_cookie(&state, &token, max_age)?);
+        Ok(response)
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /console/session`: who is logged in, and the CSRF token to send on writes.
+pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result: AppResult<Response> = async {
+        let session = cookie(&headers, SESSION_COOKIE)
+            .ok_or_else(|| AppError::new(ErrorCode::NoCredential, "Not logged in"))?;
+        let caller = check_token(&state, &session, Some(TokenKind::Session)).await?;
+        let user = match &caller.user_id {
+            Some(id) => state.store.get_user(id).await?,
+            None => None,
+        };
+        Ok(Json(json!({
+            "project_id": caller.project_id,
+            "username": user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+            "account": user.map(|u| u.account).unwrap_or_default(),
+            "csrf_token": csrf_token(&session),
+        }))
+        .into_response())
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `POST /console/logout`: ends the session (needs the CSRF token, like every write).
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result: AppResult<Response> = async {
+        if let Some(session) = cookie(&headers, SESSION_COOKIE) {
+            let sent = headers
+                .get(super::CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !bool::from(sent.as_bytes().ct_eq(csrf_token(&session).as_bytes())) {
+                return Err(AppError::new(
+                    ErrorCode::InvalidToken,
+                    "The X-CSRF-Token header is missing or wrong",
+                ));
+            }
+            state.store.delete_token(&token_digest(&session)).await?;
+        }
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);
+        Ok(response)
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}

@@ -1,0 +1,287 @@
+//! Authentication: who is calling, and which project they may act in.
+//!
+//! Four credentials are accepted, checked in this order:
+//! 1. `Authorization: SDK-HMAC-SHA256 …`: an AK/SK signature (the key is bound to a project);
+//! 2. `X-Auth-Token`: an IAM token from `POST /v3/auth/tokens`, or a static API token;
+//! 3. the `vizjobs_session` cookie of the web console (plus `X-CSRF-Token` on writes).
+//!
+//! [`require_project`] runs in front of every `/v1/{project_id}/…` route and every dashboard
+//! route: it authenticates, then checks that the path's project (and `X-Project-Id`, when sent)
+//! is the credential's. That is the only place the check is made; handlers receive a
+//! [`Scope`](crate::api::Scope) and cannot forget it.
+
+pub mod bootstrap;
+pub mod console;
+pub mod iam;
+pub mod secrets;
+pub mod throttle;
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+use vizjobs_api::{ErrorCode, validate_project_id};
+use vizjobs_signer::{Authorization, SecretKey, SignableRequest};
+use vizjobs_store::TokenKind;
+
+use crate::api::Scope;
+use crate::api::body::read_body;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use secrets::{MasterKey, token_digest};
+use throttle::LoginThrottle;
+
+pub const SESSION_COOKIE: &str = "vizjobs_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Long-lived authentication state of one server process.
+pub struct Auth {
+    pub master: MasterKey,
+    pub throttle: LoginThrottle,
+}
+
+/// How a caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Signature,
+    Token,
+    StaticToken,
+    Session,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub project_id: String,
+    pub user_id: Option<String>,
+    pub via: Via,
+}
+
+/// The address a request came from, for throttling (loopback when unknown, e.g. in tests that
+/// call the router directly).
+pub fn client_address(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The project id of a `/v1/{project_id}/…` or `/vj/{project_id}/…` path.
+fn path_project(path: &str) -> Option<&str> {
+    let mut segments = path.trim_start_matches('/').split('/');
+    match segments.next() {
+        Some("v1") | Some("vj") => segments.next(),
+        _ => None,
+    }
+}
+
+/// Middleware: authenticates the request and scopes it to the path's project.
+pub async fn require_project(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match authorize(&state, request).await {
+        Ok(request) => next.run(request).await,
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn authorize(state: &AppState, request: Request) -> AppResult<Request> {
+    let (mut parts, body) = request.into_parts();
+    let project_id = path_project(parts.uri.path()).unwrap_or("").to_owned();
+    if !validate_project_id(&project_id) {
+        return Err(AppError::new(
+            ErrorCode::InvalidField,
+            "project_id must be 1 to 64 characters of letters, digits, '_' and '-'",
+        ));
+    }
+    let (caller, body) = authenticate(state, &parts, body).await?;
+    if let Some(header) = parts.headers.get("x-project-id") {
+        if header.as_bytes() != project_id.as_bytes() {
+            return Err(AppError::new(
+                ErrorCode::ProjectMismatch,
+                "X-Project-Id does not match the project in the URL",
+            ));
+        }
+    }
+    if caller.project_id != project_id {
+        return Err(AppError::new(
+            ErrorCode::ProjectMismatch,
+            "The project id does not match the credential",
+        ));
+    }
+    parts.extensions.insert(Scope { project_id });
+    parts.extensions.insert(caller);
+    Ok(Request::from_parts(parts, body))
+}
+
+/// Works out who is calling. Returns the body too, because checking a signature reads it.
+pub async fn authenticate(
+    state: &AppState,
+    parts: &Parts,
+    body: Body,
+) -> AppResult<(Caller, Body)> {
+    if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+        let header = value
+            .to_str()
+            .map_err(|_| bad_signature("the Authorization header is not ASCII"))?;
+        if header.trim_start().starts_with(vizjobs_signer::ALGORITHM) {
+            let bytes = read_body(body).await?;
+            let caller = verify_signature(state, parts, header, &bytes).await?;
+            return Ok((caller, Body::from(bytes)));
+        }
+    }
+    if let Some(value) = parts.headers.get("x-auth-token") {
+        let token = value
+            .to_str()
+            .map_err(|_| AppError::new(ErrorCode::InvalidToken, "The token is not valid"))?;
+        return Ok((check_token(state, token.trim(), None).await?, body));
+    }
+    if let Some(session) = cookie(&parts.headers, SESSION_COOKIE) {
+        let caller = check_token(state, &session, Some(TokenKind::Session)).await?;
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .map(|v| v.as_bytes())
+                .unwrap_or_default();
+            if !bool::from(sent.ct_eq(csrf_token(&session).as_bytes())) {
+                return Err(AppError::new(
+                    ErrorCode::InvalidToken,
+                    "The X-CSRF-Token header is missing or wrong",
+                ));
+            }
+        }
+        return Ok((caller, body));
+    }
+    Err(AppError::new(
+        ErrorCode::NoCredential,
+        "No credential was given: send X-Auth-Token, an AK/SK signature, or log in",
+    ))
+}
+
+fn bad_signature(message: &str) -> AppError {
+    AppError::new(ErrorCode::BadSignature, message)
+}
+
+async fn verify_signature(
+    state: &AppState,
+    parts: &Parts,
+    header: &str,
+    body: &[u8],
+) -> AppResult<Caller> {
+    let auth = Authorization::parse(header)
+        .map_err(|_| bad_signature("The Authorization header is malformed"))?;
+    let date = vizjobs_signer::parse_sdk_date_header(&parts.headers)
+        .map_err(|_| bad_signature("X-Sdk-Date is missing or malformed"))?;
+    let now = time::OffsetDateTime::from_unix_timestamp_nanos(
+        i128::from(state.clock.now_ms()) * 1_000_000,
+    )
+    .map_err(|e| AppError::internal("clock", e))?;
+    vizjobs_signer::check_date_window(date, now, vizjobs_signer::DATE_WINDOW)
+        .map_err(|_| bad_signature("X-Sdk-Date is more than 15 minutes from the server clock"))?;
+    let key = state
+        .store
+        .get_access_key(&auth.access_key)
+        .await?
+        // An unknown AK answers exactly like a bad signature.
+        .ok_or_else(|| bad_signature("The signature does not verify"))?;
+    let secret = state
+        .auth
+        .master
+        .open(&key.secret_ciphertext)
+        .map_err(|e| AppError::internal("opening a secret key", e))?;
+    let secret = SecretKey::new(String::from_utf8_lossy(&secret).into_owned());
+    if !vizjobs_signer::verify(&secret, &SignableRequest::from_parts(parts, body), &auth) {
+        return Err(bad_signature("The signature does not verify"));
+    }
+    Ok(Caller {
+        project_id: key.project_id,
+        user_id: Some(key.user_id),
+        via: Via::Signature,
+    })
+}
+
+/// Resolves a token value. `only` restricts the kind (the session cookie accepts sessions only).
+pub async fn check_token(
+    state: &AppState,
+    token: &str,
+    only: Option<TokenKind>,
+) -> AppResult<Caller> {
+    let invalid = || AppError::new(ErrorCode::InvalidToken, "The token is not valid");
+    if token.is_empty() || token.len() > 512 {
+        return Err(invalid());
+    }
+    let record = state
+        .store
+        .get_token(&token_digest(token))
+        .await?
+        .ok_or_else(invalid)?;
+    if only.is_some_and(|kind| kind != record.kind) {
+        return Err(invalid());
+    }
+    if record
+        .expires_ms
+        .is_some_and(|expiry| state.clock.now_ms() >= expiry)
+    {
+        return Err(AppError::new(
+            ErrorCode::ExpiredToken,
+            "The token has expired",
+        ));
+    }
+    let via = match record.kind {
+        TokenKind::Iam => Via::Token,
+        TokenKind::Static => Via::StaticToken,
+        TokenKind::Session => Via::Session,
+    };
+    Ok(Caller {
+        project_id: record.project_id,
+        user_id: record.user_id,
+        via,
+    })
+}
+
+/// The CSRF token that goes with a session: derived from the session secret, so it needs no
+/// storage and a page from another origin (which cannot read the cookie) cannot know it.
+pub fn csrf_token(session: &str) -> String {
+    token_digest(&format!("vizjobs csrf\0{session}"))
+}
+
+/// The value of a cookie.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_comes_from_the_path() {
+        assert_eq!(path_project("/v1/abc/visualization-jobs"), Some("abc"));
+        assert_eq!(path_project("/vj/p1/12/data/runs"), Some("p1"));
+        assert_eq!(path_project("/healthz"), None);
+    }
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", "a=1; vizjobs_session=tok; b=2".parse().unwrap());
+        assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("tok"));
+        assert_eq!(cookie(&headers, "missing"), None);
+    }
+}

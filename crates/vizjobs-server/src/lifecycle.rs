@@ -1,0 +1,212 @@
+//! The job lifecycle: INIT → WAITING → RUNNING, then KILLING → KILLED, COMPLETED or FAILED.
+//!
+//! API calls only record intent (a durable status change) and wake the manager; the manager
+//! then moves jobs on in the background. It is level-triggered, like a controller: each pass reads
+//! every job that is not at rest and does whatever its status calls for. That one loop covers
+//! the normal path, auto-stop deadlines, and recovery after a crash or `kill -9` (a RUNNING job
+//! whose dashboard this process has not started gets it started again). Status changes are
+//! compare-and-set, so several replicas sharing a database never apply one twice.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use vizjobs_api::JobStatus;
+use vizjobs_store::{JobRecord, Store, StoreError};
+
+use crate::clock::Clock;
+use crate::runner::{JobSpec, Runner};
+use crate::train_url::StorageRoots;
+
+/// Statuses the manager has work for.
+const ACTIVE: [JobStatus; 4] = [
+    JobStatus::Init,
+    JobStatus::Waiting,
+    JobStatus::Running,
+    JobStatus::Killing,
+];
+
+#[derive(Debug, Clone)]
+pub struct LifecycleConfig {
+    /// How often the manager looks at every active job even when nobody woke it.
+    pub tick: Duration,
+    /// The most jobs RUNNING at once in the deployment; more wait in WAITING. `None`: no limit.
+    pub max_running: Option<i64>,
+}
+
+impl Default for LifecycleConfig {
+    fn default() -> Self {
+        Self {
+            tick: Duration::from_secs(1),
+            max_running: None,
+        }
+    }
+}
+
+pub struct Lifecycle {
+    store: Arc<dyn Store>,
+    runner: Arc<dyn Runner>,
+    roots: Arc<StorageRoots>,
+    clock: Arc<dyn Clock>,
+    config: LifecycleConfig,
+    wake: Notify,
+    /// Jobs whose dashboard this process has started.
+    started_here: Mutex<HashSet<i64>>,
+}
+
+impl Lifecycle {
+    pub fn new(
+        store: Arc<dyn Store>,
+        runner: Arc<dyn Runner>,
+        roots: Arc<StorageRoots>,
+        clock: Arc<dyn Clock>,
+        config: LifecycleConfig,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            runner,
+            roots,
+            clock,
+            config,
+            wake: Notify::new(),
+            started_here: Mutex::new(HashSet::new()),
+        })
+    }
+
+    pub fn runner(&self) -> &Arc<dyn Runner> {
+        &self.runner
+    }
+
+    /// Asks for a pass soon (after an API call changed a status).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Runs passes until `shutdown` resolves.
+    pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            if let Err(err) = self.pass().await {
+                tracing::warn!("lifecycle pass failed, retrying: {err}");
+            }
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.config.tick) => {}
+            }
+        }
+    }
+
+    /// One pass over every active job.
+    pub async fn pass(&self) -> Result<(), StoreError> {
+        let jobs = self.store.jobs_in_status(&ACTIVE).await?;
+        let active: HashSet<i64> = jobs.iter().map(|j| j.id).collect();
+        let mut running = jobs
+            .iter()
+            .filter(|j| j.status == JobStatus::Running)
+            .count() as i64;
+        for job in jobs {
+            if let Err(err) = self.drive(job, &mut running).await {
+                tracing::warn!("lifecycle step failed: {err}");
+            }
+        }
+        // Jobs deleted, or stopped by another replica, release their dashboards here too.
+        let orphans: Vec<i64> = self
+            .started()
+            .iter()
+            .copied()
+            .filter(|id| !active.contains(id))
+            .collect();
+        for id in orphans {
+            self.stop_runner(id).await;
+        }
+        Ok(())
+    }
+
+    /// Moves one job as far as it can go now.
+    async fn drive(&self, mut job: JobRecord, running: &mut i64) -> Result<(), StoreError> {
+        loop {
+            let now = self.clock.now_ms();
+            let next = match job.status {
+                JobStatus::Init => job.change_to(JobStatus::Waiting, now, ""),
+                JobStatus::Waiting => {
+                    if self.config.max_running.is_some_and(|max| *running >= max) {
+                        return Ok(());
+                    }
+                    match self.start_runner(&job).await {
+                        Ok(()) => {
+                            *running += 1;
+                            job.change_to(JobStatus::Running, now, "")
+                        }
+                        Err(message) => job.change_to(JobStatus::Failed, now, &message),
+                    }
+                }
+                JobStatus::Running => {
+                    if job.stop_deadline_ms.is_some_and(|deadline| now >= deadline) {
+                        self.stop_runner(job.id).await;
+                        *running -= 1;
+                        job.change_to(JobStatus::Completed, now, "")
+                    } else if !self.started().contains(&job.id) {
+                        match self.start_runner(&job).await {
+                            Ok(()) => return Ok(()),
+                            Err(message) => {
+                                *running -= 1;
+                                job.change_to(JobStatus::Failed, now, &message)
+                            }
+                        }
+                    } else {
+                        return Ok(());
+                    }
+                }
+                JobStatus::Killing => {
+                    self.stop_runner(job.id).await;
+                    job.change_to(JobStatus::Killed, now, "")
+                }
+                _ => return Ok(()),
+            };
+            let to = next.status;
+            match self.store.change_job(job.id, &next).await? {
+                Some(updated) => {
+                    tracing::info!(job_id = job.id, from = %job.status, to = %to, "job status changed");
+                    job = updated;
+                }
+                // Someone else (the API, another replica) moved it first; the next pass sees it.
+                None => {
+                    if to == JobStatus::Running {
+                        self.stop_runner(job.id).await;
+                    }
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn started(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        self.started_here.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn start_runner(&self, job: &JobRecord) -> Result<(), String> {
+        let spec = self.spec(job).map_err(|e| e.to_string())?;
+        self.runner.start(&spec).await.map_err(|e| e.0)?;
+        self.started().insert(job.id);
+        Ok(())
+    }
+
+    async fn stop_runner(&self, job_id: i64) {
+        self.runner.stop(job_id).await;
+        self.started().remove(&job_id);
+    }
+
+    /// The runner's view of a job.
+    pub fn spec(&self, job: &JobRecord) -> Result<JobSpec, vizjobs_api::ApiError> {
+        Ok(JobSpec {
+            id: job.id,
+            project_id: job.project_id.clone(),
+            name: job.name.clone(),
+            train_url: job.train_url.clone(),
+            job_type: job.job_type.clone(),
+            location: self.roots.resolve(&job.train_url)?,
+        })
+    }
+}
