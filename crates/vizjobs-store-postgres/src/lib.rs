@@ -10,7 +10,8 @@
 //! Concurrency: a job creation locks its project's row (`FOR NO KEY UPDATE`) before counting the
 //! project's jobs, so the quota holds across replicas; status changes and deletes are
 //! compare-and-set statements (`WHERE id = $1 AND status = $2`). A commit returns once the WAL
-//! is flushed (PostgreSQL's default `synchronous_commit=on`), so acknowledged writes are durable.
+//! is flushed (`synchronous_commit=on`, set on every connection), so acknowledged writes are
+//! durable.
 //!
 //! The schema lives in `migrations/` and is applied at connect; sqlx's migrator serializes
 //! replicas migrating together with an advisory lock.
@@ -97,8 +98,11 @@ impl PostgresStore {
     }
 }
 
+/// Parses the URL, pinning `synchronous_commit=on` so that a commit is acknowledged only once
+/// flushed, even on a server configured otherwise (acknowledged writes must be durable).
 fn parse_url(url: &str) -> Result<PgConnectOptions, StoreError> {
     url.parse::<PgConnectOptions>()
+        .map(|options| options.options([("synchronous_commit", "on")]))
         .map_err(|e| StoreError::Other(format!("invalid database URL: {e}")))
 }
 
@@ -130,6 +134,42 @@ mod tests {
         let too_long = "s".repeat(64);
         for bad in ["", "1abc", "a-b", "a\"b", "a b", "ä", too_long.as_str()] {
             assert!(check_schema_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Every pooled connection carries the schema and the durability setting.
+    #[tokio::test]
+    async fn every_connection_is_pinned() {
+        let url = std::env::var("VIZJOBS_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let schema = format!("vj_test_pin_{}", std::process::id());
+        let store = super::PostgresStore::connect_with_schema(&url, &schema)
+            .await
+            .expect("the test database is needed");
+        let mut seen = Vec::new();
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            let mut conn = store.pool.acquire().await.expect("connection");
+            let sync: String = sqlx::query_scalar("SHOW synchronous_commit")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("show");
+            let current: Option<String> = sqlx::query_scalar("SELECT current_schema()")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("schema");
+            seen.push((sync, current));
+            held.push(conn);
+        }
+        drop(held);
+        sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+            .execute(&store.pool)
+            .await
+            .expect("drop");
+        store.close().await;
+        for (sync, current) in seen {
+            assert_eq!(sync, "on");
+            assert_eq!(current.as_deref(), Some(schema.as_str()));
         }
     }
 }
