@@ -102,6 +102,24 @@ impl Session {
         Ok(())
     }
 
+    /// The token this session sends: the current IAM token of a password session (obtained or
+    /// renewed as needed), the configured token of a token session, `None` for AK/SK. Useful to
+    /// open a job's `service_url`, which takes the same `X-Auth-Token`.
+    pub async fn token(&self) -> Result<Option<String>, SdkError> {
+        match &self.inner.auth {
+            Auth::AkSk(_) => Ok(None),
+            Auth::Token(token) => Ok(Some(token.expose().to_owned())),
+            Auth::Password(password) => password
+                .token(
+                    &self.inner.http,
+                    &crate::urls::iam_tokens_url(&self.inner.endpoints.iam),
+                    &self.inner.project_id,
+                )
+                .await
+                .map(Some),
+        }
+    }
+
     /// How many tokens this session has requested from IAM (0 unless it uses a password).
     pub fn iam_token_requests(&self) -> u64 {
         match &self.inner.auth {

@@ -1,0 +1,99 @@
+//! Starts a real `vizjobs serve` on a free port with a fresh data directory, and stops it.
+
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The shared TensorBoard fixtures, used as the server's log root.
+pub fn fixture_logs() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/events")
+        .canonicalize()
+        .expect("the shared event fixtures exist")
+}
+
+/// A logs folder jobs can be created over.
+pub fn train_url() -> String {
+    fixture_logs().join("tbx_basic").display().to_string()
+}
+
+pub struct Server {
+    child: Child,
+    pub data_dir: PathBuf,
+    pub endpoint: String,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    /// Starts the server with extra `serve` flags, and waits until it answers.
+    pub fn start_with(extra: &[&str]) -> Server {
+        let data_dir = fresh_dir();
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_vizjobs"))
+            .args(["serve", "--listen", &listen, "--data-dir"])
+            .arg(&data_dir)
+            .arg("--log-root")
+            .arg(fixture_logs())
+            .args(["--lifecycle-interval-secs", "0.2"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("vizjobs serve starts");
+        let server = Server {
+            child,
+            data_dir,
+            endpoint: format!("http://{listen}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !(server.credentials_path().exists() && TcpStream::connect(&listen).is_ok()) {
+            assert!(Instant::now() < deadline, "vizjobs serve did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    pub fn credentials_path(&self) -> PathBuf {
+        self.data_dir.join("credentials.json")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+fn fresh_dir() -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!(
+        "vizjobs-test-{}-{}-{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("create a data directory");
+    dir
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("readable")).expect("JSON")
+}
