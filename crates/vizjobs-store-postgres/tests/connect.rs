@@ -118,3 +118,64 @@ async fn a_closed_store_is_unavailable() {
         "{outcome:?}"
     );
 }
+
+/// Two replicas (two stores, two pools) on one schema racing for the last slots of a quota.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_one_quota() {
+    use vizjobs_store::{NewJob, Project};
+    const QUOTA: i64 = 6;
+    let schema = unique_schema("replicas");
+    let outcome = async {
+        let a = PostgresStore::connect_with_schema(&database_url(), &schema).await?;
+        let b = PostgresStore::connect_with_schema(&database_url(), &schema).await?;
+        let project = Project {
+            id: "p".into(),
+            name: "p".into(),
+            account: "acct".into(),
+            job_quota: Some(QUOTA),
+            created_ms: 0,
+        };
+        a.create_project(&project).await?;
+        let job = |i: usize| NewJob {
+            project_id: "p".into(),
+            name: format!("j{i}"),
+            desc: String::new(),
+            train_url: "/bucket/logs/".into(),
+            job_type: "tensorboard".into(),
+            flavor: None,
+            schedule_hours: 0,
+            create_time_ms: 0,
+        };
+        let racers = (0..24).map(|i| {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let job = job(i);
+            tokio::spawn(async move { store.create_job(job, QUOTA).await })
+        });
+        let mut won = 0;
+        for handle in join_spawned(racers).await {
+            match handle.expect("task") {
+                Ok(_) => won += 1,
+                Err(StoreError::QuotaExceeded { limit: QUOTA }) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        let held = b.count_jobs("p").await?;
+        a.close().await;
+        b.close().await;
+        Ok::<_, StoreError>((won, held))
+    }
+    .await;
+    drop_schema(&schema).await;
+    assert_eq!(outcome.expect("race ran"), (QUOTA, QUOTA));
+}
+
+/// Awaits every task; they were all spawned (and so run concurrently) before the first await.
+async fn join_spawned<T>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<Result<T, tokio::task::JoinError>> {
+    let mut results = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        results.push(handle.await);
+    }
+    results
+}
