@@ -70,7 +70,7 @@ impl Histogram {
                 } else {
                     h.bucket_limit[i - 1]
                 };
-                let right = if i + 1 == n && !(limit.abs() < 1e300) {
+                let right = if i + 1 == n && (limit.is_nan() || limit.abs() >= 1e300) {
                     h.max
                 } else {
                     limit

@@ -53,10 +53,10 @@ async fn etag(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
     } else {
         next.run(request).await
     };
-    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
-        if let Ok(v) = HeaderValue::from_str(&tag) {
-            response.headers_mut().insert(header::ETAG, v);
-        }
+    if (response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED)
+        && let Ok(v) = HeaderValue::from_str(&tag)
+    {
+        response.headers_mut().insert(header::ETAG, v);
     }
     response
 }
