@@ -13,7 +13,7 @@ use vizjobs_sdk::{ListFilters, Session, VisualizationJob, VisualizationJobSpec};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let session = Session::from_default_credentials()?;
     let mut args = std::env::args().skip(1);
-    let given_id = args.next();
+    let given_id = args.next().filter(|id| !id.is_empty());
     let train_url = match args.next() {
         Some(path) => path,
         None => std::env::current_dir()?.join("logs").display().to_string(),

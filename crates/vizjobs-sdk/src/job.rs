@@ -185,7 +185,7 @@ impl VisualizationJob {
 
     /// The job's details.
     pub async fn get_visualization_job_info(&self) -> Result<ApiResponse<Job>, SdkError> {
-        self.session.call(Method::GET, self.url(None), None).await
+        self.session.call(Method::GET, self.url(None)?, None).await
     }
 
     /// Like [`Self::get_visualization_job_info`], and remembers what it learnt.
@@ -206,28 +206,28 @@ impl VisualizationJob {
             job_desc: Some(job_desc.into()),
         };
         self.session
-            .call(Method::PUT, self.url(None), Some(json_body(&body)?))
+            .call(Method::PUT, self.url(None)?, Some(json_body(&body)?))
             .await
     }
 
     /// Stops the dashboard (allowed while INIT, WAITING or RUNNING).
     pub async fn stop_visualization_job(&self) -> Result<ApiResponse<SuccessBody>, SdkError> {
         self.session
-            .call(Method::POST, self.url(Some(JobAction::Stop)), None)
+            .call(Method::POST, self.url(Some(JobAction::Stop))?, None)
             .await
     }
 
     /// Starts an ended job again (COMPLETED, FAILED, KILLED, CANCELED or LOST).
     pub async fn restart_visualization_job(&self) -> Result<ApiResponse<SuccessBody>, SdkError> {
         self.session
-            .call(Method::POST, self.url(Some(JobAction::Restart)), None)
+            .call(Method::POST, self.url(Some(JobAction::Restart))?, None)
             .await
     }
 
     /// Deletes the job (in any status but KILLING).
     pub async fn delete_visualization_job(&self) -> Result<ApiResponse<SuccessBody>, SdkError> {
         self.session
-            .call(Method::DELETE, self.url(None), None)
+            .call(Method::DELETE, self.url(None)?, None)
             .await
     }
 
@@ -254,13 +254,17 @@ impl VisualizationJob {
         }
     }
 
-    fn url(&self, action: Option<JobAction>) -> url::Url {
-        job_url(
+    /// The job's URL. An empty id would address the collection instead, so it is refused.
+    fn url(&self, action: Option<JobAction>) -> Result<url::Url, SdkError> {
+        if self.job_id.trim().is_empty() {
+            return Err(SdkError::Config("the visualization job id is empty".into()));
+        }
+        Ok(job_url(
             &self.session.endpoints().modelarts,
             self.session.project_id(),
             &self.job_id,
             action,
-        )
+        ))
     }
 }
 
@@ -313,9 +317,11 @@ mod tests {
         assert_eq!(job.job_id(), "8992");
         assert_eq!(job.status(), None);
         assert_eq!(
-            job.url(Some(JobAction::Stop)).as_str(),
+            job.url(Some(JobAction::Stop)).unwrap().as_str(),
             "http://127.0.0.1:1/v1/p1/visualization-jobs/8992/stop"
         );
         assert_eq!(VisualizationJob::new(&session, 42_i64).job_id(), "42");
+        let empty = VisualizationJob::new(&session, " ");
+        assert!(matches!(empty.url(None), Err(SdkError::Config(_))));
     }
 }
