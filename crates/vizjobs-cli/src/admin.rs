@@ -185,7 +185,8 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         master_key: args.master_key,
         ..ServeArgs::default()
     }
-    .resolve()?;
+    .resolve()?
+    .0;
     let store: Arc<dyn Store> = vizjobs_server::open_store(&config).await?;
     let now = SystemClock.now_ms();
     let master = || {
@@ -408,20 +409,41 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             }
         },
         AdminCommand::MasterKey(MasterKeyCommand::Rotate { new_key }) => {
-            let old = master().await?;
+            let key_file = config.data_dir.join("master.key");
+            // The old key is read as is, not checked against the database: after an
+            // interrupted rotation it opens only some secrets, and rotating again finishes.
+            let old_text = match &config.master_key {
+                Some(key) => key.clone(),
+                None => std::fs::read_to_string(&key_file).with_context(|| {
+                    format!(
+                        "reading the current master key from {}; give it with \
+                         VIZJOBS_MASTER_KEY when it is not kept there",
+                        key_file.display()
+                    )
+                })?,
+            };
+            let old = MasterKey::from_base64(&old_text).context("the current master key")?;
             let from_file = config.master_key.is_none();
             let new_text = match new_key {
                 Some(k) => k,
                 None if from_file => MasterKey::generate()?,
                 None => bail!("the master key comes from the configuration: give --new-key"),
             };
-            let new = MasterKey::from_base64(&new_text)?;
+            let new = MasterKey::from_base64(&new_text).context("the new master key")?;
+            // With the key kept in a file, stage the new one beside it before touching the
+            // database, so an interruption cannot lose the only copy of the key in use.
+            let staged = config.data_dir.join("master.key.new");
+            if from_file {
+                bootstrap::write_private(&staged, new_text.as_bytes())?;
+            }
             let count = bootstrap::rotate_master_key(store.as_ref(), &old, &new).await?;
             if from_file {
-                bootstrap::write_private(&config.data_dir.join("master.key"), new_text.as_bytes())?;
+                std::fs::rename(&staged, &key_file)
+                    .with_context(|| format!("replacing {}", key_file.display()))?;
                 println!(
-                    "re-sealed {count} secret keys; {} now holds the new key",
-                    config.data_dir.join("master.key").display()
+                    "re-sealed {count} secret keys; {} now holds the new key (fingerprint {})",
+                    key_file.display(),
+                    new.fingerprint()
                 );
             } else {
                 println!(

@@ -1,6 +1,7 @@
 //! `vizjobs`: one binary for the server, the standalone dashboard and the client commands.
 
 mod admin;
+mod board;
 mod job;
 mod serve;
 
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run the service: the jobs API, the console and every job's dashboard.
     Serve(serve::ServeArgs),
+    /// Serve one logdir's dashboard directly, like `tensorboard --logdir` (no jobs, no auth).
+    Board(board::BoardArgs),
     /// Manage visualization jobs on a running server.
     Job(job::JobArgs),
     /// Manage users, projects, keys and tokens on the server's database.
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Board(args) => board::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Job(args) => job::run(args).await,
             Command::Admin(args) => admin::run(args).await.map(|()| ExitCode::SUCCESS),
         }

@@ -13,7 +13,9 @@ use serde::Deserialize;
 use vizjobs_server::App;
 use vizjobs_server::clock::SystemClock;
 use vizjobs_server::config::ServerConfig;
-use vizjobs_server::runner::{PlaceholderRunner, Runner};
+use vizjobs_engine::EngineConfig;
+use vizjobs_server::engine_runner::{EngineRunner, EngineRunnerConfig};
+use vizjobs_server::runner::Runner;
 
 #[derive(clap::Args, Debug, Default)]
 pub struct ServeArgs {
@@ -62,6 +64,62 @@ pub struct ServeArgs {
     /// The login throttling window in seconds [default: 300].
     #[arg(long, env = "VIZJOBS_LOGIN_WINDOW_SECS")]
     pub login_window_secs: Option<u64>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Seconds a loaded dashboard may sit unviewed before its memory is released [default: 900].
+    #[arg(long, env = "VIZJOBS_IDLE_EVICT_SECS")]
+    pub idle_evict_secs: Option<f64>,
+}
+
+/// Dashboard engine settings, shared by `serve` and `board`.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct EngineArgs {
+    /// Seconds between rescans of a logdir for new runs, files and records [default: 5].
+    #[arg(long, env = "VIZJOBS_RELOAD_INTERVAL_SECS")]
+    pub reload_interval_secs: Option<f64>,
+    /// Items kept per tag of sampled kinds, e.g. `images=10,histograms=500` (0 keeps all;
+    /// kinds: images, audio, histograms, text, pr_curves, tensors) [default: images=10,
+    /// audio=10, histograms=500, text=100, pr_curves=100, tensors=100]. Scalars keep every point.
+    #[arg(long, env = "VIZJOBS_SAMPLES")]
+    pub samples: Option<String>,
+}
+
+impl EngineArgs {
+    pub fn engine_config(&self, file: &EngineFile) -> anyhow::Result<EngineConfig> {
+        let mut config = EngineConfig::default();
+        if let Some(secs) = self.reload_interval_secs.or(file.reload_interval_secs) {
+            config.reload_interval = positive_secs("reload-interval-secs", secs)?;
+        }
+        if let Some(spec) = self.samples.as_ref().or(file.samples.as_ref()) {
+            for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let (kind, n) = part
+                    .split_once('=')
+                    .with_context(|| format!("samples: expected KIND=N, got {part:?}"))?;
+                let n: usize = n
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("samples: {n:?} is not a count"))?;
+                let s = &mut config.samples;
+                match kind.trim() {
+                    "images" => s.images = n,
+                    "audio" => s.audio = n,
+                    "histograms" => s.histograms = n,
+                    "text" => s.text = n,
+                    "pr_curves" => s.pr_curves = n,
+                    "tensors" => s.tensors = n,
+                    other => anyhow::bail!("samples: unknown kind {other:?}"),
+                }
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// Engine settings from a config file.
+#[derive(Debug, Default)]
+pub struct EngineFile {
+    pub reload_interval_secs: Option<f64>,
+    pub samples: Option<String>,
 }
 
 /// The config file: the same settings, all optional.
@@ -81,6 +139,9 @@ struct FileConfig {
     metrics_private: Option<bool>,
     login_attempts: Option<u32>,
     login_window_secs: Option<u64>,
+    idle_evict_secs: Option<f64>,
+    reload_interval_secs: Option<f64>,
+    samples: Option<String>,
 }
 
 fn positive_secs(name: &str, secs: f64) -> anyhow::Result<Duration> {
@@ -91,8 +152,8 @@ fn positive_secs(name: &str, secs: f64) -> anyhow::Result<Duration> {
 }
 
 impl ServeArgs {
-    /// Resolves every setting.
-    pub fn resolve(self) -> anyhow::Result<ServerConfig> {
+    /// Resolves every setting: the server's, and the dashboard runner's.
+    pub fn resolve(self) -> anyhow::Result<(ServerConfig, EngineRunnerConfig)> {
         let file: FileConfig = match &self.config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -148,7 +209,17 @@ impl ServeArgs {
         if let Some(secs) = self.login_window_secs.or(file.login_window_secs) {
             config.login_window = Duration::from_secs(secs);
         }
-        Ok(config)
+        let mut runner = EngineRunnerConfig {
+            engine: self.engine.engine_config(&EngineFile {
+                reload_interval_secs: file.reload_interval_secs,
+                samples: file.samples.clone(),
+            })?,
+            ..EngineRunnerConfig::default()
+        };
+        if let Some(secs) = self.idle_evict_secs.or(file.idle_evict_secs) {
+            runner.idle_evict = positive_secs("idle-evict-secs", secs)?;
+        }
+        Ok((config, runner))
     }
 }
 
@@ -173,9 +244,9 @@ async fn shutdown_signal() {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let config = args.resolve()?;
+    let (config, runner_config) = args.resolve()?;
     let listen = config.listen;
-    let runner: Arc<dyn Runner> = Arc::new(PlaceholderRunner::default());
+    let runner: Arc<dyn Runner> = EngineRunner::new(runner_config);
     let app = App::build(config, runner, Arc::new(SystemClock)).await?;
     if let Some(path) = &app.credentials_written {
         print_first_credentials(path)?;

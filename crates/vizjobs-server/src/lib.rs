@@ -11,13 +11,16 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod dashboard;
+pub mod engine_runner;
 pub mod error;
 pub mod health;
 pub mod lifecycle;
 pub mod metrics;
 pub mod openapi;
 pub mod runner;
+pub mod standalone;
 pub mod state;
+pub mod static_files;
 pub mod train_url;
 
 use std::net::SocketAddr;
@@ -159,6 +162,8 @@ impl App {
         };
         Router::new()
             .merge(protected)
+            .route("/", get(static_files::console_page))
+            .route("/assets/{*path}", get(static_files::assets))
             .route("/healthz", get(health::healthz))
             .route("/readyz", get(health::readyz))
             .route("/metrics", metrics_route)

@@ -1,0 +1,93 @@
+//! `vizjobs board --logdir DIR`: the quick path, like `tensorboard --logdir`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use vizjobs_engine::Board;
+
+use crate::serve::{EngineArgs, EngineFile};
+
+#[derive(clap::Args, Debug)]
+pub struct BoardArgs {
+    /// The folder training writes its logs to; every folder below it with event files is a run.
+    #[arg(long, env = "VIZJOBS_LOGDIR")]
+    logdir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "VIZJOBS_BOARD_LISTEN", default_value = "127.0.0.1:6006")]
+    listen: SocketAddr,
+    /// Serve on a non-loopback address although the board has no authentication.
+    #[arg(long)]
+    allow_remote: bool,
+    /// Title of the page [default: the logdir's name].
+    #[arg(long)]
+    title: Option<String>,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+pub async fn run(args: BoardArgs) -> anyhow::Result<()> {
+    if !args.listen.ip().is_loopback() && !args.allow_remote {
+        bail!(
+            "{} is not a loopback address and `vizjobs board` has no authentication; \
+             pass --allow-remote to serve it anyway, or use `vizjobs serve` for jobs with logins",
+            args.listen
+        );
+    }
+    if !args.logdir.is_dir() {
+        bail!("{} is not a directory", args.logdir.display());
+    }
+    let mut config = args.engine.engine_config(&EngineFile::default())?;
+    config.title = args.title.clone().unwrap_or_else(|| {
+        args.logdir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "vizjobs".to_owned())
+    });
+    let board = Board::open(args.logdir.clone(), config);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let local = listener.local_addr()?;
+    let router = vizjobs_server::standalone::board_router(&board);
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    });
+    show_progress(&board).await;
+    println!("vizjobs board is serving {} at http://{local}/", args.logdir.display());
+    server.await.context("server task")?.context("serving HTTP")?;
+    board.close();
+    Ok(())
+}
+
+/// A progress bar over the bytes of the first load (hidden when stderr is not a terminal).
+async fn show_progress(board: &Board) {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "loading {bar:30} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    loop {
+        let p = board.progress();
+        bar.set_length(p.bytes_total);
+        bar.set_position(p.bytes_read);
+        bar.set_message(format!("{} runs, {} files", p.runs, p.files));
+        if p.first_load_done {
+            break;
+        }
+        tokio::select! {
+            _ = board.wait_first_load() => {}
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+        }
+    }
+    bar.finish_and_clear();
+}

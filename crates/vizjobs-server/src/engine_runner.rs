@@ -1,0 +1,185 @@
+//! The default runner: the dashboard engine, many jobs in one process.
+//!
+//! Starting a job only registers it; its logs are loaded on the first request for data, and a
+//! board nobody has looked at for `idle_evict` is closed and dropped, so a thousand RUNNING jobs
+//! cost memory only for the few people are looking at. Stopping a job drops its board at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tower::ServiceExt;
+use vizjobs_engine::{Board, EngineConfig};
+
+use crate::runner::{JobSpec, LogLocation, Runner, RunnerError, RunnerHealth};
+use crate::static_files::dashboard_page;
+
+#[derive(Debug, Clone)]
+pub struct EngineRunnerConfig {
+    pub engine: EngineConfig,
+    /// A loaded board unused this long is dropped (it loads again on the next view).
+    pub idle_evict: Duration,
+}
+
+impl Default for EngineRunnerConfig {
+    fn default() -> Self {
+        Self {
+            engine: EngineConfig::default(),
+            idle_evict: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+struct Loaded {
+    board: Arc<Board>,
+    router: axum::Router,
+    last_used: Instant,
+}
+
+#[derive(Default)]
+struct Entry {
+    loaded: Option<Loaded>,
+}
+
+pub struct EngineRunner {
+    config: EngineRunnerConfig,
+    jobs: Mutex<HashMap<i64, Entry>>,
+}
+
+impl EngineRunner {
+    /// A runner whose idle boards are evicted by a background task (on the current runtime).
+    pub fn new(config: EngineRunnerConfig) -> Arc<Self> {
+        let runner = Arc::new(Self {
+            config,
+            jobs: Mutex::new(HashMap::new()),
+        });
+        let weak = Arc::downgrade(&runner);
+        let period = (runner.config.idle_evict / 4).max(Duration::from_millis(100));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(period).await;
+                match weak.upgrade() {
+                    Some(runner) => runner.evict_idle(),
+                    None => break,
+                }
+            }
+        });
+        runner
+    }
+
+    fn jobs(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Entry>> {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Drops the boards nobody used within `idle_evict`.
+    pub fn evict_idle(&self) {
+        let now = Instant::now();
+        for (id, entry) in self.jobs().iter_mut() {
+            if entry
+                .loaded
+                .as_ref()
+                .is_some_and(|l| now.duration_since(l.last_used) >= self.config.idle_evict)
+            {
+                if let Some(loaded) = entry.loaded.take() {
+                    loaded.board.close();
+                    tracing::info!(job_id = id, "evicted an idle dashboard");
+                }
+            }
+        }
+    }
+
+    /// Jobs registered, and how many of them hold a loaded board.
+    pub fn counts(&self) -> (usize, usize) {
+        let jobs = self.jobs();
+        (jobs.len(), jobs.values().filter(|e| e.loaded.is_some()).count())
+    }
+
+    /// Heap bytes held by loaded boards.
+    pub fn memory_bytes(&self) -> usize {
+        self.jobs()
+            .values()
+            .filter_map(|e| e.loaded.as_ref())
+            .map(|l| l.board.memory_bytes())
+            .sum()
+    }
+
+    /// The data router of the job's board, loading it when needed.
+    fn router_for(&self, job: &JobSpec) -> Result<axum::Router, RunnerError> {
+        let LogLocation::Local(dir) = &job.location else {
+            return Err(RunnerError(
+                "object storage logs are not readable by this server".into(),
+            ));
+        };
+        let mut jobs = self.jobs();
+        let entry = jobs.entry(job.id).or_default();
+        let loaded = entry.loaded.get_or_insert_with(|| {
+            let mut config = self.config.engine.clone();
+            config.job_type = job.job_type.clone();
+            config.title = job.name.clone();
+            let board = Board::open(dir.clone(), config);
+            let router = board.router();
+            Loaded {
+                board,
+                router,
+                last_used: Instant::now(),
+            }
+        });
+        loaded.last_used = Instant::now();
+        Ok(loaded.router.clone())
+    }
+}
+
+#[async_trait]
+impl Runner for EngineRunner {
+    async fn start(&self, job: &JobSpec) -> Result<(), RunnerError> {
+        match &job.location {
+            LogLocation::Local(dir) if dir.exists() && !dir.is_dir() => {
+                return Err(RunnerError(format!("{} is not a directory", dir.display())));
+            }
+            LogLocation::Local(_) => {}
+            LogLocation::Object { .. } => {
+                return Err(RunnerError(
+                    "object storage logs are not readable by this server".into(),
+                ));
+            }
+        }
+        self.jobs().entry(job.id).or_default();
+        Ok(())
+    }
+
+    async fn stop(&self, job_id: i64) {
+        let entry = self.jobs().remove(&job_id);
+        if let Some(loaded) = entry.and_then(|e| e.loaded) {
+            loaded.board.close();
+        }
+    }
+
+    fn health(&self, job_id: i64) -> RunnerHealth {
+        if self.jobs().contains_key(&job_id) {
+            RunnerHealth::Healthy
+        } else {
+            RunnerHealth::Stopped
+        }
+    }
+
+    async fn serve(&self, job: &JobSpec, request: Request<Body>) -> Response {
+        let path = request.uri().path();
+        if path == "/" || path == "/index.html" {
+            return dashboard_page();
+        }
+        if !path.starts_with("/data/") {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        match self.router_for(job) {
+            Ok(router) => match router.oneshot(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            },
+            Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.0).into_response(),
+        }
+    }
+}
