@@ -156,6 +156,17 @@ impl Board {
     /// Starts loading `logdir` in the background and returns at once.
     pub fn open(logdir: PathBuf, config: EngineConfig) -> Arc<Board> {
         let source = Box::new(LocalDisk::new(logdir.clone()));
+        Self::open_source(logdir, source, config)
+    }
+
+    /// Like [`Board::open`], reading through any [`LogSource`] (object storage, say); `label`
+    /// names the logdir in messages.
+    pub fn open_source(
+        label: PathBuf,
+        source: Box<dyn crate::source::LogSource>,
+        config: EngineConfig,
+    ) -> Arc<Board> {
+        let logdir = label;
         let shared = Arc::new(Shared {
             logdir,
             config,

@@ -7,9 +7,9 @@
 //! - [`loader`]: resumable per-run load passes; [`board`]: the reload loop and public handle;
 //! - [`run`], [`series`], [`reservoir`]: the in-memory index (every scalar point, compactly;
 //!   bulky kinds sampled);
-//! - `api`: the axum router.
+//! - [`api`]: the axum router of the data API, and its JSON/CSV encoders ([`api::json`]).
 
-mod api;
+pub mod api;
 pub mod board;
 pub mod config;
 pub mod discovery;
@@ -21,3 +21,4 @@ pub mod source;
 
 pub use board::{Board, LoadProgress};
 pub use config::{EngineConfig, SampleLimits};
+pub use source::{LocalDisk, LogSource, SourceFile};
