@@ -5,12 +5,14 @@
 //!   growing file and re-synchronising after damage;
 //! - [`event`]: decoding a record's payload (TensorFlow `Event` or MindSpore `Event`) into
 //!   format-neutral [`value`]s, with an allocation-free fast path for scalar records;
+//! - [`mindspore_writer`]: writing MindSpore summary records (for generated test and benchmark logs);
 //! - [`proto`]: our own hand-written protobuf subsets (prost derive, no `protoc` needed).
 //!
 //! No I/O policy lives here: callers feed bytes from wherever the files are.
 
 pub mod event;
 pub mod masked_crc;
+pub mod mindspore_writer;
 pub mod proto;
 pub mod tf_record;
 pub mod value;
