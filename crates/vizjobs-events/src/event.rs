@@ -182,11 +182,26 @@ fn fast_scalars(
             None => Some(None),
         })
     };
-    if scalars().any(|s| s.is_none()) {
-        return false;
+    // One walk for the usual event (up to `STAGED` values): stage, then emit. A larger one is
+    // validated in a first walk and emitted in a second.
+    const STAGED: usize = 64;
+    let mut staged: [(&[u8], f32); STAGED] = [(&[], 0.0); STAGED];
+    let mut count = 0;
+    for s in scalars() {
+        let Some(s) = s else { return false };
+        if let Some(slot) = staged.get_mut(count) {
+            *slot = s;
+        }
+        count += 1;
     }
-    for (tag, value) in scalars().flatten() {
-        sink.scalar(at, tag, value);
+    if count <= STAGED {
+        for &(tag, value) in &staged[..count] {
+            sink.scalar(at, tag, value);
+        }
+    } else {
+        for (tag, value) in scalars().flatten() {
+            sink.scalar(at, tag, value);
+        }
     }
     true
 }
