@@ -50,46 +50,69 @@ pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
 }
 
 /// The master key: from the configuration when given, else from `<data_dir>/master.key`,
-/// created on first start. Refuses a key other than the one the database was set up with.
+/// created on first start. Refuses a key that does not open every secret key in the database.
+///
+/// A generated key is written only once it is known to fit the database: a replica started
+/// without the shared key must not leave a useless `master.key` behind that later starts
+/// would pick up.
 pub async fn master_key(
     store: &dyn Store,
     configured: Option<&str>,
     data_dir: &Path,
 ) -> anyhow::Result<MasterKey> {
-    let text = match configured {
-        Some(key) => key.to_owned(),
-        None => {
-            let path = data_dir.join(MASTER_KEY_FILE);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => text,
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                    let key = MasterKey::generate()?;
-                    write_private(&path, key.as_bytes())?;
-                    key
-                }
-                Err(err) => {
-                    return Err(err).with_context(|| format!("reading {}", path.display()));
-                }
+    let path = data_dir.join(MASTER_KEY_FILE);
+    let (text, generated) = match configured {
+        Some(key) => (key.to_owned(), false),
+        None => match std::fs::read_to_string(&path) {
+            Ok(text) => (text, false),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                (MasterKey::generate()?, true)
             }
-        }
+            Err(err) => {
+                return Err(err).with_context(|| format!("reading {}", path.display()));
+            }
+        },
     };
     let key = MasterKey::from_base64(&text)
         .context("the master key (VIZJOBS_MASTER_KEY or master.key) is invalid")?;
-    // Any stored secret key must open with it; otherwise every signature would fail later.
-    if let Some(sealed) = store.list_access_keys().await?.first() {
-        if key.open(&sealed.secret_ciphertext).is_err() {
-            bail!(
-                "this master key (fingerprint {}) does not open the secret keys stored in the \
-                 database; start with the key they were sealed with, or re-seal them with \
-                 `vizjobs admin master-key rotate`",
-                key.fingerprint()
-            );
-        }
+    // Every stored secret key must open with it; otherwise signatures would fail later, one
+    // request at a time, with an internal error.
+    let sealed = store.list_access_keys().await?;
+    let unopened = sealed
+        .iter()
+        .filter(|k| key.open(&k.secret_ciphertext).is_err())
+        .count();
+    if unopened > 0 && generated {
+        bail!(
+            "no master key is configured and {} does not exist, but the database already \
+             holds {} secret keys sealed with a master key: give that key with \
+             VIZJOBS_MASTER_KEY (or --master-key), or copy master.key from the server that \
+             created them",
+            path.display(),
+            sealed.len()
+        );
+    }
+    if unopened > 0 {
+        bail!(
+            "this master key (fingerprint {}) does not open {unopened} of the {} secret keys \
+             stored in the database; start with the key they were sealed with, or re-seal \
+             them with `vizjobs admin master-key rotate`",
+            key.fingerprint(),
+            sealed.len()
+        );
+    }
+    if generated {
+        write_private(&path, text.as_bytes())?;
     }
     Ok(key)
 }
 
-/// Replaces the master key: re-seals every secret key and records the new fingerprint.
+/// Replaces the master key: re-seals every secret key with `new`. Returns how many were
+/// re-sealed by this call.
+///
+/// The store has no transaction across keys, so a rotation may stop half way (a crash, a lost
+/// database). Running it again with the same two keys finishes it: keys that already open with
+/// `new` are left alone.
 pub async fn rotate_master_key(
     store: &dyn Store,
     old: &MasterKey,
@@ -99,6 +122,9 @@ pub async fn rotate_master_key(
     // Open everything first, so a wrong old key changes nothing.
     let mut opened = Vec::new();
     for key in &keys {
+        if new.open(&key.secret_ciphertext).is_ok() {
+            continue;
+        }
         let plain = old
             .open(&key.secret_ciphertext)
             .with_context(|| format!("opening the secret of {}", key.access_key))?;

@@ -76,7 +76,9 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
             scope,
         )
         .await?;
-        let (token, _) = super::iam::issue(&state, &login, TokenKind::Session).await?;
+        let token = super::iam::issue(&state, &login, TokenKind::Session)
+            .await?
+            .token;
         let mut response = Json(json!({
             "project_id": login.project.id,
             "username": login.user.name,

@@ -133,8 +133,15 @@ pub async fn login(
     Ok(Login { user, project })
 }
 
-/// Issues a token of `kind` for a login; returns its value.
-pub async fn issue(state: &AppState, login: &Login, kind: TokenKind) -> AppResult<(String, i64)> {
+/// A token just issued, with the instants recorded for it.
+pub struct Issued {
+    pub token: String,
+    pub issued_ms: i64,
+    pub expires_ms: i64,
+}
+
+/// Issues a token of `kind` for a login.
+pub async fn issue(state: &AppState, login: &Login, kind: TokenKind) -> AppResult<Issued> {
     let token = new_token(match kind {
         TokenKind::Session => "vjc_",
         _ => "vjt_",
@@ -154,7 +161,12 @@ pub async fn issue(state: &AppState, login: &Login, kind: TokenKind) -> AppResul
             expires_ms: Some(expires),
         })
         .await?;
-    Ok((token, expires))
+    // The answer reports the very instants stored, so expires_at - issued_at is the TTL.
+    Ok(Issued {
+        token,
+        issued_ms: now,
+        expires_ms: expires,
+    })
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -205,12 +217,15 @@ async fn create_token_inner(state: &AppState, request: Request) -> AppResult<Res
         project.as_ref().map(|p| (&p.id, &p.name)),
     )
     .await?;
-    let (token, expires) = issue(state, &login, TokenKind::Iam).await?;
-    let now = state.clock.now_ms();
+    let Issued {
+        token,
+        issued_ms,
+        expires_ms,
+    } = issue(state, &login, TokenKind::Iam).await?;
     let body = json!({
         "token": {
-            "expires_at": rfc3339(expires),
-            "issued_at": rfc3339(now),
+            "expires_at": rfc3339(expires_ms),
+            "issued_at": rfc3339(issued_ms),
             "methods": ["password"],
             "project": {
                 "id": login.project.id,

@@ -95,8 +95,9 @@ pub fn decoy_hash() -> &'static str {
 #[derive(Clone)]
 pub struct MasterKey {
     cipher: Aes256Gcm,
-    /// A digest that identifies the key without revealing it, stored in the database so a
-    /// replica started with another key refuses to run instead of failing every signature.
+    /// A digest that identifies the key without revealing it, for messages: operators can
+    /// tell which key a replica runs with. (Whether a key fits the database is decided by
+    /// opening the stored secrets, see `bootstrap::master_key`.)
     fingerprint: String,
 }
 

@@ -102,6 +102,13 @@ impl TestServer {
         }
     }
 
+    /// The master key this server seals secret keys with (`<data-dir>/master.key`).
+    pub fn master_key(&self) -> vizjobs_server::auth::secrets::MasterKey {
+        let text = std::fs::read_to_string(self.dir.path().join("data/master.key"))
+            .expect("the first start wrote master.key");
+        vizjobs_server::auth::secrets::MasterKey::from_base64(&text).expect("a valid master key")
+    }
+
     pub fn project(&self) -> &str {
         &self.creds.project_id
     }
@@ -233,6 +240,45 @@ macro_rules! on_both_backends {
                     server.stop().await;
                 }
             )*
+        }
+    };
+}
+
+/// Like `on_both_backends!`, for servers whose configuration `$tweak` (a
+/// `fn(&mut ServerConfig)` of the test file) adjusts; `$module` names the generated module so
+/// several configurations can live in one file.
+#[macro_export]
+macro_rules! on_both_backends_with {
+    ($module:ident, $tweak:ident, $($case:ident),* $(,)?) => {
+        mod $module {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $case() {
+                        let server = $crate::common::TestServer::start_with(
+                            $crate::common::Backend::Sqlite,
+                            super::super::$tweak,
+                        )
+                        .await;
+                        super::super::$case(&server).await;
+                        server.stop().await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $case() {
+                        let server = $crate::common::TestServer::start_with(
+                            $crate::common::Backend::Postgres,
+                            super::super::$tweak,
+                        )
+                        .await;
+                        super::super::$case(&server).await;
+                        server.stop().await;
+                    }
+                )*
+            }
         }
     };
 }
