@@ -5,13 +5,19 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::jobs;
 use crate::health;
+use crate::openapi_extra as extra;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "vizjobs", description = "ModelArts-compatible visualization jobs"),
     paths(
         jobs::create, jobs::list, jobs::details, jobs::update, jobs::stop, jobs::restart,
-        jobs::delete, health::healthz, health::readyz
+        jobs::delete, health::healthz, health::readyz, extra::create_token,
+        extra::console_login, extra::console_session, extra::console_logout, extra::metrics,
+        extra::dashboard, extra::data_runs, extra::data_tags, extra::data_scalars,
+        extra::data_histograms, extra::data_images, extra::data_blob, extra::data_text,
+        extra::data_pr_curves, extra::data_hparams, extra::data_custom_scalars,
+        extra::data_tensors, extra::data_config
     ),
     components(schemas(
         vizjobs_api::CreateJobRequest, vizjobs_api::CreateJobResponse, vizjobs_api::Job,
