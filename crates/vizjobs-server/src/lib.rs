@@ -17,6 +17,7 @@ pub mod health;
 pub mod lifecycle;
 pub mod metrics;
 pub mod openapi;
+mod openapi_extra;
 pub mod runner;
 pub mod standalone;
 pub mod state;
