@@ -301,10 +301,11 @@ fn print_list(list: &ListJobsResponse) {
         &rows,
     );
     println!(
-        "{} of {} jobs shown (project quota: {})",
+        "{} of {} jobs shown; {} more can be created (quota {})",
         list.jobs.len(),
         list.job_total_count,
-        list.job_count_limit
+        list.job_count_limit,
+        list.quotas
     );
 }
 
