@@ -43,7 +43,7 @@ export class JobsView {
   private readonly newButton: HTMLButtonElement;
   private query: ListQuery = { page: 1, per_page: 10, sort_by: "create_time", order: "desc", search_content: "", status: [] };
   private total = 0;
-  private limit = 0;
+  private limit: number | null = null;
   private jobs: Job[] = [];
   private fetchedAt = 0;
   private timer: number | undefined;
@@ -333,7 +333,7 @@ export class JobsView {
     };
     this.pager.replaceChildren(
       el("button", { type: "button", class: "small", disabled: this.query.page <= 1, onclick: () => go(this.query.page - 1) }, "Previous"),
-      el("span", { class: "muted" }, `Page ${this.query.page} of ${pages} · ${this.total} job${this.total === 1 ? "" : "s"}${this.limit ? ` (quota ${this.limit})` : ""}`),
+      el("span", { class: "muted" }, `Page ${this.query.page} of ${pages} · ${this.total} job${this.total === 1 ? "" : "s"}${this.limit === null ? "" : ` · ${this.limit} more allowed by the quota`}`),
       el("button", { type: "button", class: "small", disabled: this.query.page >= pages, onclick: () => go(this.query.page + 1) }, "Next"),
     );
   }

@@ -1,6 +1,10 @@
 /**
- * Stable run colours: a run keeps its colour across reloads, filters and other runs coming and
- * going, because the colour is picked from the run's name (FNV-1a hash into a palette).
+ * Stable, distinct run colours. A run's preferred colour comes from its name (FNV-1a hash into
+ * the palette), so it is the same on every page load. Two runs whose names hash alike would
+ * look the same, so `assignRunColors` hands out slots: runs in name order take their hashed
+ * slot, or the next free one when an earlier run holds it. A run keeps its slot for the life of
+ * the page, whatever filters do or other runs come and go; only beyond the palette's size do
+ * colours repeat.
  */
 
 const PALETTE = [
@@ -18,8 +22,35 @@ export function hashName(name: string): number {
   return hash >>> 0;
 }
 
+/** Palette slot of every run seen so far on this page. */
+const slots = new Map<string, number>();
+
+/** Gives every run in `runs` its slot (see the module doc); runs already placed keep theirs. */
+export function assignRunColors(runs: readonly string[]): void {
+  const taken = new Set(slots.values());
+  for (const run of [...runs].sort()) {
+    if (slots.has(run)) continue;
+    const preferred = hashName(run) % PALETTE.length;
+    let slot = preferred;
+    for (let probe = 0; probe < PALETTE.length; probe++) {
+      const candidate = (preferred + probe) % PALETTE.length;
+      if (!taken.has(candidate)) {
+        slot = candidate;
+        break;
+      }
+    }
+    slots.set(run, slot);
+    taken.add(slot);
+  }
+}
+
 export function runColor(run: string): string {
-  return PALETTE[hashName(run) % PALETTE.length] as string;
+  return PALETTE[slots.get(run) ?? hashName(run) % PALETTE.length] as string;
+}
+
+/** Forgets every assignment (for tests, which share one module instance). */
+export function resetRunColors(): void {
+  slots.clear();
 }
 
 /** `#rrggbb` with an alpha, as `rgba(...)`. */

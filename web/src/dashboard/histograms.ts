@@ -34,14 +34,17 @@ class HistogramCard implements Card {
     this.canvas.setAttribute("aria-label", `Histogram of ${tag} for run ${run}`);
     this.root = cardFrame(run, tag, this.canvas, this.note);
     this.resize.observe(this.root);
+    this.root.dataset.state = "loading";
   }
 
   async refresh(): Promise<void> {
     try {
       this.steps = await fetchHistograms(this.run, this.tag);
       this.note.textContent = this.steps.length === 0 ? "No data yet." : "";
+      this.root.dataset.state = this.steps.length === 0 ? "empty" : "drawn";
     } catch (e) {
       this.note.textContent = `Could not load: ${e instanceof Error ? e.message : String(e)}`;
+      this.root.dataset.state = "error";
     }
     this.draw();
   }

@@ -8,6 +8,7 @@ import "../common/base.css";
 import "./dashboard.css";
 import { el } from "../common/dom";
 import { DataError, fetchConfig, fetchRuns, fetchTags } from "./api";
+import { assignRunColors } from "./colors";
 import { DistributionsPanel, HistogramsPanel } from "./histograms";
 import { HparamsPanel } from "./hparams";
 import { ImagesPanel } from "./images";
@@ -29,6 +30,8 @@ const TAB_LABELS: Record<Tab, string> = {
   hparams: "HParams",
 };
 const INTERVALS = [0, 5, 10, 30, 60, 120];
+/** Seconds between polls while some run is still being read. */
+const LOADING_POLL_SECS = 1;
 
 class Dashboard {
   private readonly store = new Store();
@@ -143,7 +146,11 @@ class Dashboard {
   private schedule(): void {
     window.clearTimeout(this.timer);
     if (this.paused || this.intervalSecs <= 0) return;
-    this.timer = window.setTimeout(() => void this.tick(), this.intervalSecs * 1000);
+    // While the engine is still reading a run, look again soon: its badge and its data should
+    // not wait a whole refresh interval after the first load.
+    const reading = this.store.runs.some((r) => r.status === "loading");
+    const secs = reading ? Math.min(LOADING_POLL_SECS, this.intervalSecs) : this.intervalSecs;
+    this.timer = window.setTimeout(() => void this.tick(), secs * 1000);
   }
 
   /** Fetch runs and tags, redraw what changed, let the panel fetch new data, reschedule. */
@@ -153,6 +160,7 @@ class Dashboard {
       const [runs, tags] = await Promise.all([fetchRuns(), fetchTags()]);
       const runsChanged = JSON.stringify(runs) !== JSON.stringify(this.store.runs);
       const tagsChanged = JSON.stringify(tags) !== JSON.stringify(this.store.tags);
+      assignRunColors(runs.map((r) => r.name));
       this.store.runs = runs;
       this.store.tags = tags;
       if (!this.loaded || runsChanged || tagsChanged) {

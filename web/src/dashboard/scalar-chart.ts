@@ -235,7 +235,15 @@ export class ScalarChart {
       legend: { show: false },
       cursor: { drag: { x: true, y: false, setScale: true }, points: { show: false } },
       scales: {
-        x: { time: this.view.xAxis === "wall" },
+        x: {
+          time: this.view.xAxis === "wall",
+          // One x (an hparams metric, a first eval) sits centred, not on the left edge of the
+          // 0–100 span uPlot widens a single value to before calling this.
+          range: (_u, min, max): uPlot.Range.MinMax => {
+            const full = this.fullXRange();
+            return full !== null && full[0] === full[1] ? [full[0] - 1, full[1] + 1] : [min, max];
+          },
+        },
         y: {
           distr: this.view.logY ? 3 : 1,
           range: (_u, min, max): uPlot.Range.MinMax => {

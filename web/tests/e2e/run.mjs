@@ -124,18 +124,40 @@ await check("images open zoomed", async () => {
 
 await check("histogram is drawn", async () => {
   await page.getByRole("tab", { name: "Histograms" }).click();
-  await page.locator("canvas.hist-canvas").first().waitFor();
+  const card = page.locator('figure.card[data-tag="weights/dense"][data-run="train"]');
+  await card.locator("canvas.hist-canvas").waitFor();
+  await page.waitForFunction(
+    () => document.querySelector('figure.card[data-tag="weights/dense"][data-run="train"]')?.dataset.state === "drawn",
+  );
+  // Something other than the background was painted on the canvas.
+  const painted = await card.locator("canvas.hist-canvas").evaluate((c) => {
+    const ctx = c.getContext("2d");
+    const pixels = ctx.getImageData(0, 0, c.width, c.height).data;
+    let opaque = 0;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) opaque++;
+    return opaque;
+  });
+  expect(painted > 1000, `only ${painted} pixels painted`);
   await shot("06-histograms");
 });
 
+// The logdir's run `hostile` holds a text summary with a <script> element and an <img onerror>
+// (written by write_hostile_text.py); both set window.__pwned if they ever run.
 await check("text with <script> and <img onerror> is inert", async () => {
   await page.evaluate(() => {
     window.__pwned = false;
   });
   await page.getByRole("tab", { name: "Text" }).click();
-  await page.locator(".markdown").first().waitFor();
+  const hostile = page.locator('figure.card[data-run="hostile"] .markdown');
+  await hostile.first().waitFor();
+  const shown = await hostile.first().innerText();
+  expect(shown.includes("<script>window.__pwned = true</script>"), `the script is not shown as text: ${shown}`);
+  expect(shown.includes('onerror="window.__pwned = true"'), `the img is not shown as text: ${shown}`);
   expect((await page.locator(".markdown script").count()) === 0, "a script element was rendered");
+  expect((await page.locator(".markdown img").count()) === 0, "an img element was rendered");
   expect((await page.locator(".markdown [onerror]").count()) === 0, "an onerror attribute was rendered");
+  await page.waitForTimeout(300);
+  expect((await page.evaluate(() => window.__pwned)) === false, "a payload ran");
   await shot("07-text");
 });
 
