@@ -103,13 +103,13 @@ async fn authorize(state: &AppState, request: Request) -> AppResult<Request> {
         ));
     }
     let (caller, body) = authenticate(state, &parts, body).await?;
-    if let Some(header) = parts.headers.get("x-project-id") {
-        if header.as_bytes() != project_id.as_bytes() {
-            return Err(AppError::new(
-                ErrorCode::ProjectMismatch,
-                "X-Project-Id does not match the project in the URL",
-            ));
-        }
+    if let Some(header) = parts.headers.get("x-project-id")
+        && header.as_bytes() != project_id.as_bytes()
+    {
+        return Err(AppError::new(
+            ErrorCode::ProjectMismatch,
+            "X-Project-Id does not match the project in the URL",
+        ));
     }
     if caller.project_id != project_id {
         return Err(AppError::new(
