@@ -186,6 +186,8 @@ class DistributionCard implements Card {
         height: 220,
         legend: { show: false },
         cursor: { drag: { x: true, y: false } },
+        // x is the step; uPlot would otherwise read it as seconds since 1970.
+        scales: { x: { time: false } },
         series,
         bands,
         axes: [

@@ -31,6 +31,8 @@ import type { ViewState } from "./urlstate";
 /** Points asked for on first load; a zoom fetches the real points of its range. */
 export const INITIAL_POINTS = 2000;
 const CHART_HEIGHT = 240;
+/** Tick spacings of the step axis: 1, 2, 5, 10, 20, 50, … up to 5·10^15. */
+const STEP_INCREMENTS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
 
 interface RunSeries {
   points: ScalarPoint[];
@@ -261,7 +263,13 @@ export class ScalarChart {
         },
       },
       axes: [
-        { stroke: axisColor(), grid: { stroke: "rgba(128,128,128,0.15)" }, ticks: { show: false } },
+        {
+          stroke: axisColor(),
+          grid: { stroke: "rgba(128,128,128,0.15)" },
+          ticks: { show: false },
+          // Steps are whole numbers: no tick at step 0.25.
+          incrs: this.view.xAxis === "step" ? STEP_INCREMENTS : undefined,
+        },
         {
           stroke: axisColor(),
           grid: { stroke: "rgba(128,128,128,0.15)" },

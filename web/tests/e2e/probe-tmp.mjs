@@ -1,0 +1,10 @@
+import { chromium } from "playwright-core";
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+await page.goto(process.argv[2]);
+await page.waitForFunction(() => document.querySelectorAll(".chart-card[data-points]").length >= 6, null, { timeout: 60000 });
+const entries = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => [e.name.replace(location.origin, ""), Math.round(e.startTime), Math.round(e.responseEnd)]));
+for (const e of entries) console.log(e.join(" "));
+const nav = await page.evaluate(() => { const n = performance.getEntriesByType("navigation")[0]; return [n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd].map(Math.round); });
+console.log("nav responseEnd/DCL/load", nav, "now", Math.round(await page.evaluate(() => performance.now())));
+await browser.close();
