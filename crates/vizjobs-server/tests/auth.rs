@@ -204,7 +204,12 @@ async fn token_answer_has_the_iam_shape(s: &TestServer) {
     let t = &answer["token"];
     let issued = OffsetDateTime::parse(t["issued_at"].as_str().unwrap(), &Rfc3339).unwrap();
     let expires = OffsetDateTime::parse(t["expires_at"].as_str().unwrap(), &Rfc3339).unwrap();
-    assert!((issued - at(before)).whole_seconds().abs() <= 5, "{t}");
+    // Issued during the call (argon2 may take seconds on a loaded debug build).
+    let after = s.clock.now_ms();
+    assert!(
+        at(before - 1) <= issued && issued <= at(after + 1),
+        "issued_at outside the call: {t}"
+    );
     assert_eq!(
         (expires - issued).whole_seconds(),
         24 * 3600,
@@ -976,11 +981,11 @@ async fn console_session_uses_cookie_and_csrf(s: &TestServer) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Throttling (3 attempts per 60 s)
+// Throttling (3 attempts per 10 minutes: long enough for a slow debug build to finish the test)
 
 fn three_attempts(config: &mut ServerConfig) {
     config.login_attempts = 3;
-    config.login_window = Duration::from_secs(60);
+    config.login_window = Duration::from_secs(600);
 }
 
 /// A client whose connections come from `ip` (any 127.0.0.0/8 address reaches the server).
@@ -1029,13 +1034,13 @@ async fn failed_logins_are_throttled_per_user_and_address(s: &TestServer) {
     let (status, _, answer, headers) =
         ask_token(s, &attacker, &guess(&s.creds.username, "guess-3")).await;
     assert_error(status, &answer, 429, "ModelArts.0209");
-    assert!((1..=60).contains(&retry_after(&headers)));
+    assert!((1..=600).contains(&retry_after(&headers)));
 
     // Per user: the right password from another address is refused while the user is locked.
     let (status, token, answer, headers) = ask_token(s, &bystander, &admin_right).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
     assert!(token.is_none());
-    assert!((1..=60).contains(&retry_after(&headers)));
+    assert!((1..=600).contains(&retry_after(&headers)));
     // ... and through the console login too.
     let resp = bystander
         .post(format!("{}/console/login", s.base))
