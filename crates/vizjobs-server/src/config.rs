@@ -6,6 +6,16 @@ use std::time::Duration;
 
 use crate::lifecycle::LifecycleConfig;
 
+pub use vizjobs_objstore::{Addressing, RetrySettings, S3Config, Secret, StaticCredentials};
+
+/// Logs in S3-compatible object storage.
+#[derive(Debug, Clone)]
+pub struct ObjectStorageConfig {
+    pub s3: S3Config,
+    /// `bucket` or `bucket/prefix` entries jobs may read under; others get ModelArts.2791.
+    pub allowlist: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
@@ -16,6 +26,8 @@ pub struct ServerConfig {
     pub database_url: Option<String>,
     /// Directories jobs may read logs from.
     pub log_roots: Vec<PathBuf>,
+    /// Where `obs://`, `s3://` and bucket `train_url`s are read; `None`: local logs only.
+    pub object_storage: Option<ObjectStorageConfig>,
     /// Jobs a project may hold unless its own quota says otherwise.
     pub default_job_quota: i64,
     pub lifecycle: LifecycleConfig,
@@ -39,6 +51,7 @@ impl ServerConfig {
             listen,
             public_url: format!("http://{listen}"),
             log_roots: vec![data_dir.join("logs")],
+            object_storage: None,
             data_dir,
             database_url: None,
             default_job_quota: 100,

@@ -3,6 +3,10 @@
 //! Starting a job only registers it; its logs are loaded on the first request for data, and a
 //! board nobody has looked at for `idle_evict` is closed and dropped, so a thousand RUNNING jobs
 //! cost memory only for the few people are looking at. Stopping a job drops its board at once.
+//!
+//! Logs in object storage are read through [`ObjectStorage`], when the server has one: the board
+//! is the same, only its source differs. Storage errors never fail a request; they show in the
+//! runs' problems (`/data/runs`) and in this process's log.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,6 +18,7 @@ use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use vizjobs_engine::{Board, EngineConfig};
+pub use vizjobs_objstore::ObjectStorage;
 
 use crate::runner::{JobSpec, LogLocation, Runner, RunnerError, RunnerHealth};
 use crate::static_files::dashboard_page;
@@ -23,6 +28,8 @@ pub struct EngineRunnerConfig {
     pub engine: EngineConfig,
     /// A loaded board unused this long is dropped (it loads again on the next view).
     pub idle_evict: Duration,
+    /// Where object storage `train_url`s are read; `None`: such jobs are refused.
+    pub object_storage: Option<Arc<ObjectStorage>>,
 }
 
 impl Default for EngineRunnerConfig {
@@ -30,6 +37,7 @@ impl Default for EngineRunnerConfig {
         Self {
             engine: EngineConfig::default(),
             idle_evict: Duration::from_secs(15 * 60),
+            object_storage: None,
         }
     }
 }
@@ -44,6 +52,10 @@ struct Loaded {
 struct Entry {
     loaded: Option<Loaded>,
 }
+
+/// How long a request may wait for a board's first load before it is answered with what is
+/// loaded so far.
+const FIRST_LOAD_WAIT: Duration = Duration::from_secs(20);
 
 pub struct EngineRunner {
     config: EngineRunnerConfig,
@@ -95,7 +107,10 @@ impl EngineRunner {
     /// Jobs registered, and how many of them hold a loaded board.
     pub fn counts(&self) -> (usize, usize) {
         let jobs = self.jobs();
-        (jobs.len(), jobs.values().filter(|e| e.loaded.is_some()).count())
+        (
+            jobs.len(),
+            jobs.values().filter(|e| e.loaded.is_some()).count(),
+        )
     }
 
     /// Heap bytes held by loaded boards.
@@ -108,28 +123,48 @@ impl EngineRunner {
     }
 
     /// The data router of the job's board, loading it when needed.
-    fn router_for(&self, job: &JobSpec) -> Result<axum::Router, RunnerError> {
-        let LogLocation::Local(dir) = &job.location else {
-            return Err(RunnerError(
-                "object storage logs are not readable by this server".into(),
-            ));
-        };
+    fn router_for(&self, job: &JobSpec) -> Result<(axum::Router, Arc<Board>), RunnerError> {
         let mut jobs = self.jobs();
         let entry = jobs.entry(job.id).or_default();
-        let loaded = entry.loaded.get_or_insert_with(|| {
-            let mut config = self.config.engine.clone();
-            config.job_type = job.job_type.clone();
-            config.title = job.name.clone();
-            let board = Board::open(dir.clone(), config);
-            let router = board.router();
-            Loaded {
-                board,
-                router,
-                last_used: Instant::now(),
+        let loaded = match &mut entry.loaded {
+            Some(loaded) => loaded,
+            empty => {
+                let board = self.open_board(job)?;
+                let router = board.router();
+                empty.insert(Loaded {
+                    board,
+                    router,
+                    last_used: Instant::now(),
+                })
             }
-        });
+        };
         loaded.last_used = Instant::now();
-        Ok(loaded.router.clone())
+        Ok((loaded.router.clone(), loaded.board.clone()))
+    }
+
+    fn open_board(&self, job: &JobSpec) -> Result<Arc<Board>, RunnerError> {
+        let mut config = self.config.engine.clone();
+        config.job_type = job.job_type.clone();
+        config.title = job.name.clone();
+        match &job.location {
+            LogLocation::Local(dir) => Ok(Board::open(dir.clone(), config)),
+            LogLocation::Object { bucket, prefix } => {
+                let storage = self.object_storage()?;
+                let source = storage
+                    .source(bucket, prefix)
+                    .map_err(|e| RunnerError(e.to_string()))?
+                    .labelled(format!("job {}", job.id));
+                let url = source.url();
+                tracing::info!(job_id = job.id, location = %url, "loading logs from object storage");
+                Ok(Board::open_source(url.into(), Box::new(source), config))
+            }
+        }
+    }
+
+    fn object_storage(&self) -> Result<&Arc<ObjectStorage>, RunnerError> {
+        self.config.object_storage.as_ref().ok_or_else(|| {
+            RunnerError("object storage logs are not readable: none is configured".into())
+        })
     }
 }
 
@@ -142,9 +177,7 @@ impl Runner for EngineRunner {
             }
             LogLocation::Local(_) => {}
             LogLocation::Object { .. } => {
-                return Err(RunnerError(
-                    "object storage logs are not readable by this server".into(),
-                ));
+                self.object_storage()?;
             }
         }
         self.jobs().entry(job.id).or_default();
@@ -175,10 +208,17 @@ impl Runner for EngineRunner {
             return StatusCode::NOT_FOUND.into_response();
         }
         match self.router_for(job) {
-            Ok(router) => match router.oneshot(request).await {
-                Ok(response) => response,
-                Err(never) => match never {},
-            },
+            Ok((router, board)) => {
+                // A job's first view waits (boundedly) for its first load, so the page meets
+                // the runs rather than an empty board that fills a moment later.
+                if !board.progress().first_load_done {
+                    let _ = tokio::time::timeout(FIRST_LOAD_WAIT, board.wait_first_load()).await;
+                }
+                match router.oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            }
             Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.0).into_response(),
         }
     }

@@ -121,8 +121,13 @@ impl App {
             clock.now_ms(),
         )
         .await?;
-        let roots =
-            Arc::new(StorageRoots::new(&config.log_roots).context("preparing the log roots")?);
+        let mut roots = StorageRoots::new(&config.log_roots).context("preparing the log roots")?;
+        if let Some(object) = &config.object_storage {
+            roots = roots
+                .with_object_storage(&object.allowlist)
+                .map_err(anyhow::Error::msg)?;
+        }
+        let roots = Arc::new(roots);
         let lifecycle = Lifecycle::new(
             store.clone(),
             runner,

@@ -19,7 +19,9 @@ pub struct StorageRoots {
     pub local_roots: Vec<PathBuf>,
     /// Whether object storage is configured; without it, bucket paths are refused.
     pub object_storage: bool,
-    /// Allowed `bucket/prefix` patterns when object storage is on (empty: any).
+    /// Allowed `bucket/prefix` entries when object storage is on (empty: any). An entry allows
+    /// its folder and everything below it, matched segment by segment: `logs/exp` allows
+    /// `logs/exp/run1` but not `logs/exp2`.
     pub object_allowlist: Vec<String>,
 }
 
@@ -39,6 +41,33 @@ impl StorageRoots {
             local_roots: canonical,
             ..Self::default()
         })
+    }
+
+    /// Turns object storage on, jobs reading only under the `allowlist` entries (`bucket` or
+    /// `bucket/prefix`; an `s3://`, `obs://` or leading `/` is accepted and dropped).
+    pub fn with_object_storage(mut self, allowlist: &[String]) -> Result<Self, String> {
+        let mut entries = Vec::with_capacity(allowlist.len());
+        for entry in allowlist {
+            let path = entry
+                .strip_prefix("s3://")
+                .or_else(|| entry.strip_prefix("obs://"))
+                .unwrap_or(entry)
+                .trim_matches('/');
+            let segments: Vec<&str> = path.split('/').collect();
+            if path.is_empty()
+                || segments
+                    .iter()
+                    .any(|s| s.is_empty() || *s == "." || *s == "..")
+            {
+                return Err(format!(
+                    "object storage allowlist entry {entry:?} is not BUCKET or BUCKET/PREFIX"
+                ));
+            }
+            entries.push(path.to_owned());
+        }
+        self.object_storage = true;
+        self.object_allowlist = entries;
+        Ok(self)
     }
 
     pub fn resolve(&self, train_url: &str) -> Result<LogLocation, ApiError> {
@@ -126,13 +155,17 @@ impl StorageRoots {
         if bucket.is_empty() {
             return Err(reject("train_url names no bucket"));
         }
-        let full = format!("{bucket}/{prefix}");
-        if !self.object_allowlist.is_empty()
-            && !self
-                .object_allowlist
-                .iter()
-                .any(|allowed| full.starts_with(allowed.as_str()))
-        {
+        if !prefix.is_empty() && prefix.trim_end_matches('/').split('/').any(str::is_empty) {
+            return Err(reject("train_url has an empty path segment ('//')"));
+        }
+        let wanted: Vec<&str> = std::iter::once(bucket)
+            .chain(prefix.split('/').filter(|s| !s.is_empty()))
+            .collect();
+        let permits = |allowed: &String| {
+            let allowed: Vec<&str> = allowed.split('/').filter(|s| !s.is_empty()).collect();
+            wanted.starts_with(&allowed)
+        };
+        if !self.object_allowlist.is_empty() && !self.object_allowlist.iter().any(permits) {
             return Err(reject(format!(
                 "train_url {bucket}/{prefix} is outside the allowed buckets and prefixes"
             )));
@@ -208,5 +241,39 @@ mod tests {
         assert!(roots.resolve("s3://bucket/logs/x").is_ok());
         assert!(roots.resolve("s3://other/logs/x").is_err());
         assert!(roots.resolve("s3://bucket/logs/../../x").is_err());
+    }
+
+    #[test]
+    fn allowlist_entries_match_whole_segments() {
+        let roots = StorageRoots::default()
+            .with_object_storage(&["s3://bucket/logs/exp".into(), "whole".into()])
+            .unwrap();
+        assert_eq!(roots.object_allowlist, vec!["bucket/logs/exp", "whole"]);
+        for ok in [
+            "s3://bucket/logs/exp",
+            "obs://bucket/logs/exp/",
+            "/bucket/logs/exp/run1/",
+            "s3://whole/",
+            "s3://whole/any/thing",
+        ] {
+            assert!(roots.resolve(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "s3://bucket/logs/exp2",
+            "s3://bucket/logs",
+            "s3://wholesale/x",
+            "s3://bucket/logs//exp",
+        ] {
+            let err = roots.resolve(bad).unwrap_err();
+            assert_eq!(err.code, ErrorCode::BadTrainUrl, "{bad}");
+        }
+        for bad_entry in ["", "/", "b//p", "b/../c", "s3://"] {
+            assert!(
+                StorageRoots::default()
+                    .with_object_storage(&[bad_entry.to_owned()])
+                    .is_err(),
+                "{bad_entry:?}"
+            );
+        }
     }
 }
