@@ -34,7 +34,8 @@ if [ ! -x "$venv/bin/tensorboard" ]; then
   "$venv/bin/pip" install -q tensorboard==2.21.0 tensorboardX==2.6.5 numpy psutil
 fi
 if [ ! -f "$logdir.manifest.json" ]; then
-  "$venv/bin/python" "$shared/bench/gen.py" --out "$logdir" --runs "$runs" --tags 20 --steps 20000 \
+  # --force: an interrupted generation (no manifest yet) starts over.
+  "$venv/bin/python" "$shared/bench/gen.py" --force --out "$logdir" --runs "$runs" --tags 20 --steps 20000 \
     --hist-tags 2 --hist-every 100 --image-tags 1 --image-every 1000 --text-tags 1 --text-every 1000
 fi
 
