@@ -10,10 +10,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use serde::Deserialize;
+use vizjobs_engine::EngineConfig;
 use vizjobs_server::App;
 use vizjobs_server::clock::SystemClock;
-use vizjobs_server::config::ServerConfig;
-use vizjobs_engine::EngineConfig;
+use vizjobs_server::config::{
+    Addressing, ObjectStorageConfig, S3Config, Secret, ServerConfig, StaticCredentials,
+};
+use vizjobs_server::engine_runner::ObjectStorage;
 use vizjobs_server::engine_runner::{EngineRunner, EngineRunnerConfig};
 use vizjobs_server::runner::Runner;
 
@@ -69,6 +72,148 @@ pub struct ServeArgs {
     /// Seconds a loaded dashboard may sit unviewed before its memory is released [default: 900].
     #[arg(long, env = "VIZJOBS_IDLE_EVICT_SECS")]
     pub idle_evict_secs: Option<f64>,
+    /// Boxed: these many settings would make every `Command` as large as `serve`'s.
+    #[command(flatten)]
+    pub s3: Box<S3Args>,
+}
+
+/// Object storage (S3, OBS, MinIO...) settings; see docs/OBJECT_STORAGE.md. It is on when
+/// `s3-allow` lists at least one entry. The secret key is read from
+/// `VIZJOBS_S3_SECRET_ACCESS_KEY` or from a file, never from a flag or the config file.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct S3Args {
+    /// A `BUCKET` or `BUCKET/PREFIX` jobs may read logs under; repeat for several. In the
+    /// environment, separate entries with ','.
+    #[arg(long = "s3-allow", env = "VIZJOBS_S3_ALLOW", value_delimiter = ',')]
+    pub s3_allow: Vec<String>,
+    /// https://host[:port] of the S3-compatible service [default: AWS S3 in the region].
+    #[arg(long, env = "VIZJOBS_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// Region requests are signed for [default: us-east-1].
+    #[arg(long, env = "VIZJOBS_S3_REGION")]
+    pub s3_region: Option<String>,
+    /// Access key ID [default: the standard AWS environment and instance credentials].
+    #[arg(long, env = "VIZJOBS_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+    /// A file holding the secret access key (else VIZJOBS_S3_SECRET_ACCESS_KEY).
+    #[arg(long, env = "VIZJOBS_S3_SECRET_ACCESS_KEY_FILE", value_name = "FILE")]
+    pub s3_secret_access_key_file: Option<PathBuf>,
+    /// Path-style addressing (endpoint/bucket/key), as MinIO and Ceph want
+    /// [default: false: virtual-hosted, bucket.endpoint/key, as S3 and OBS want].
+    #[arg(long, env = "VIZJOBS_S3_PATH_STYLE")]
+    pub s3_path_style: Option<bool>,
+    /// Allow a plain http:// endpoint [default: false].
+    #[arg(long, env = "VIZJOBS_S3_ALLOW_HTTP")]
+    pub s3_allow_http: Option<bool>,
+    /// A PEM file of CA certificates to trust besides the system's.
+    #[arg(long, env = "VIZJOBS_S3_CA_CERT", value_name = "FILE")]
+    pub s3_ca_cert: Option<PathBuf>,
+    /// Skip TLS certificate verification (debugging only) [default: false].
+    #[arg(long, env = "VIZJOBS_S3_INSECURE_SKIP_TLS_VERIFY")]
+    pub s3_insecure_skip_tls_verify: Option<bool>,
+    /// Requests in flight at once per bucket [default: 16].
+    #[arg(long, env = "VIZJOBS_S3_MAX_CONCURRENCY")]
+    pub s3_max_concurrency: Option<usize>,
+    /// Retries of a failed request, with exponential backoff [default: 3].
+    #[arg(long, env = "VIZJOBS_S3_RETRIES")]
+    pub s3_retries: Option<usize>,
+    /// Seconds after which a failing request is no longer retried [default: 15].
+    #[arg(long, env = "VIZJOBS_S3_RETRY_TIMEOUT_SECS")]
+    pub s3_retry_timeout_secs: Option<f64>,
+}
+
+/// Object storage settings from the config file (the secret key cannot be among them).
+#[derive(Debug, Default)]
+pub struct S3File {
+    pub s3_allow: Option<Vec<String>>,
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key_file: Option<PathBuf>,
+    pub s3_path_style: Option<bool>,
+    pub s3_allow_http: Option<bool>,
+    pub s3_ca_cert: Option<PathBuf>,
+    pub s3_insecure_skip_tls_verify: Option<bool>,
+    pub s3_max_concurrency: Option<usize>,
+    pub s3_retries: Option<usize>,
+    pub s3_retry_timeout_secs: Option<f64>,
+}
+
+impl S3Args {
+    /// The object storage settings, or `None` when no bucket is allowed.
+    pub fn resolve(self, file: S3File) -> anyhow::Result<Option<ObjectStorageConfig>> {
+        let allowlist = if self.s3_allow.is_empty() {
+            file.s3_allow.unwrap_or_default()
+        } else {
+            self.s3_allow
+        };
+        let allowlist: Vec<String> = allowlist
+            .into_iter()
+            .map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty())
+            .collect();
+        let endpoint = self.s3_endpoint.or(file.s3_endpoint);
+        if allowlist.is_empty() {
+            anyhow::ensure!(
+                endpoint.is_none(),
+                "s3-endpoint is set but s3-allow lists no bucket: jobs could read nothing"
+            );
+            return Ok(None);
+        }
+        let mut s3 = S3Config {
+            endpoint,
+            ..S3Config::default()
+        };
+        if let Some(region) = self.s3_region.or(file.s3_region) {
+            s3.region = region;
+        }
+        let secret = match self
+            .s3_secret_access_key_file
+            .or(file.s3_secret_access_key_file)
+        {
+            Some(path) => Some(
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading the S3 secret key file {}", path.display()))?
+                    .trim()
+                    .to_owned(),
+            ),
+            None => std::env::var("VIZJOBS_S3_SECRET_ACCESS_KEY").ok(),
+        };
+        s3.credentials = match (self.s3_access_key_id.or(file.s3_access_key_id), secret) {
+            (Some(access_key_id), Some(secret)) => Some(StaticCredentials {
+                access_key_id,
+                secret_access_key: Secret::new(secret),
+                session_token: std::env::var("VIZJOBS_S3_SESSION_TOKEN")
+                    .ok()
+                    .map(Secret::new),
+            }),
+            (None, None) => None,
+            (Some(_), None) => anyhow::bail!(
+                "s3-access-key-id is set but no secret key: set VIZJOBS_S3_SECRET_ACCESS_KEY or s3-secret-access-key-file"
+            ),
+            (None, Some(_)) => anyhow::bail!("an S3 secret key is set but no s3-access-key-id"),
+        };
+        if self.s3_path_style.or(file.s3_path_style).unwrap_or(false) {
+            s3.addressing = Addressing::Path;
+        }
+        s3.allow_http = self.s3_allow_http.or(file.s3_allow_http).unwrap_or(false);
+        s3.ca_certificate = self.s3_ca_cert.or(file.s3_ca_cert);
+        s3.insecure_skip_tls_verify = self
+            .s3_insecure_skip_tls_verify
+            .or(file.s3_insecure_skip_tls_verify)
+            .unwrap_or(false);
+        if let Some(n) = self.s3_max_concurrency.or(file.s3_max_concurrency) {
+            anyhow::ensure!(n > 0, "s3-max-concurrency must be at least 1");
+            s3.max_concurrent_requests = n;
+        }
+        if let Some(n) = self.s3_retries.or(file.s3_retries) {
+            s3.retry.max_retries = n;
+        }
+        if let Some(secs) = self.s3_retry_timeout_secs.or(file.s3_retry_timeout_secs) {
+            s3.retry.retry_timeout = positive_secs("s3-retry-timeout-secs", secs)?;
+        }
+        Ok(Some(ObjectStorageConfig { s3, allowlist }))
+    }
 }
 
 /// Dashboard engine settings, shared by `serve` and `board`.
@@ -142,6 +287,18 @@ struct FileConfig {
     idle_evict_secs: Option<f64>,
     reload_interval_secs: Option<f64>,
     samples: Option<String>,
+    s3_allow: Option<Vec<String>>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key_file: Option<PathBuf>,
+    s3_path_style: Option<bool>,
+    s3_allow_http: Option<bool>,
+    s3_ca_cert: Option<PathBuf>,
+    s3_insecure_skip_tls_verify: Option<bool>,
+    s3_max_concurrency: Option<usize>,
+    s3_retries: Option<usize>,
+    s3_retry_timeout_secs: Option<f64>,
 }
 
 fn positive_secs(name: &str, secs: f64) -> anyhow::Result<Duration> {
@@ -219,6 +376,24 @@ impl ServeArgs {
         if let Some(secs) = self.idle_evict_secs.or(file.idle_evict_secs) {
             runner.idle_evict = positive_secs("idle-evict-secs", secs)?;
         }
+        config.object_storage = (*self.s3).resolve(S3File {
+            s3_allow: file.s3_allow,
+            s3_endpoint: file.s3_endpoint,
+            s3_region: file.s3_region,
+            s3_access_key_id: file.s3_access_key_id,
+            s3_secret_access_key_file: file.s3_secret_access_key_file,
+            s3_path_style: file.s3_path_style,
+            s3_allow_http: file.s3_allow_http,
+            s3_ca_cert: file.s3_ca_cert,
+            s3_insecure_skip_tls_verify: file.s3_insecure_skip_tls_verify,
+            s3_max_concurrency: file.s3_max_concurrency,
+            s3_retries: file.s3_retries,
+            s3_retry_timeout_secs: file.s3_retry_timeout_secs,
+        })?;
+        if let Some(object) = &config.object_storage {
+            let storage = ObjectStorage::new(object.s3.clone()).context("object storage")?;
+            runner.object_storage = Some(storage);
+        }
         Ok((config, runner))
     }
 }
@@ -281,4 +456,62 @@ fn print_first_credentials(path: &std::path::Path) -> anyhow::Result<()> {
         path.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod s3_settings_tests {
+    use super::*;
+
+    #[test]
+    fn object_storage_is_on_with_an_allowlist_and_reads_the_secret_from_a_file() {
+        let secret_file =
+            std::env::temp_dir().join(format!("vizjobs-s3-secret-test-{}", std::process::id()));
+        std::fs::write(&secret_file, "s3cr3t-value\n").unwrap();
+        let args = S3Args {
+            s3_allow: vec!["training/exp".into()],
+            s3_endpoint: Some("http://127.0.0.1:9000".into()),
+            s3_access_key_id: Some("reader".into()),
+            s3_secret_access_key_file: Some(secret_file.clone()),
+            s3_path_style: Some(true),
+            s3_allow_http: Some(true),
+            ..S3Args::default()
+        };
+        let file = S3File {
+            s3_region: Some("cn-north-4".into()),
+            s3_allow: Some(vec!["ignored/because/the/flag/wins".into()]),
+            ..S3File::default()
+        };
+        let object = args.resolve(file);
+        let _ = std::fs::remove_file(&secret_file);
+        let object = object.unwrap().expect("on");
+        assert_eq!(object.allowlist, vec!["training/exp"]);
+        assert_eq!(object.s3.region, "cn-north-4");
+        assert_eq!(object.s3.addressing, Addressing::Path);
+        assert!(object.s3.allow_http);
+        let creds = object.s3.credentials.as_ref().expect("credentials");
+        assert_eq!(creds.secret_access_key.expose(), "s3cr3t-value");
+        assert!(!format!("{object:?}").contains("s3cr3t-value"));
+    }
+
+    #[test]
+    fn object_storage_settings_that_cannot_work_are_refused() {
+        assert!(
+            S3Args::default()
+                .resolve(S3File::default())
+                .unwrap()
+                .is_none()
+        );
+        let endpoint_only = S3Args {
+            s3_endpoint: Some("https://minio:9000".into()),
+            ..S3Args::default()
+        };
+        assert!(endpoint_only.resolve(S3File::default()).is_err());
+        let key_without_secret = S3Args {
+            s3_allow: vec!["b".into()],
+            s3_access_key_id: Some("reader".into()),
+            s3_secret_access_key_file: Some("/nonexistent/secret".into()),
+            ..S3Args::default()
+        };
+        assert!(key_without_secret.resolve(S3File::default()).is_err());
+    }
 }

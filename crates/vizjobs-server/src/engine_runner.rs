@@ -95,11 +95,10 @@ impl EngineRunner {
                 .loaded
                 .as_ref()
                 .is_some_and(|l| now.duration_since(l.last_used) >= self.config.idle_evict)
+                && let Some(loaded) = entry.loaded.take()
             {
-                if let Some(loaded) = entry.loaded.take() {
-                    loaded.board.close();
-                    tracing::info!(job_id = id, "evicted an idle dashboard");
-                }
+                loaded.board.close();
+                tracing::info!(job_id = id, "evicted an idle dashboard");
             }
         }
     }

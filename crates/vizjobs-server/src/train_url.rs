@@ -91,10 +91,8 @@ impl StorageRoots {
         if path.split(['/', '\\']).any(|seg| seg == "..") {
             return Err(reject("train_url must not contain '..'"));
         }
-        if !scheme_object {
-            if let Some(dir) = self.local(Path::new(path))? {
-                return Ok(LogLocation::Local(dir));
-            }
+        if !scheme_object && let Some(dir) = self.local(Path::new(path))? {
+            return Ok(LogLocation::Local(dir));
         }
         self.object(path.trim_start_matches('/'))
     }
