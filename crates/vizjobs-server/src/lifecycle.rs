@@ -83,19 +83,63 @@ impl Lifecycle {
         self.wake.notify_one();
     }
 
-    /// Runs passes until `shutdown` resolves.
+    /// Runs passes until `shutdown` resolves: a full pass every tick, and a quick pass over the
+    /// jobs in transition whenever an API call wakes the manager, so that a burst of creates
+    /// does not re-read every RUNNING job once per create.
     pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut full = true;
+        let mut passes: u64 = 0;
         loop {
-            if let Err(err) = self.pass().await {
+            let result = if full {
+                passes += 1;
+                if passes % 600 == 1 {
+                    self.forget_expired_tokens().await;
+                }
+                self.pass().await
+            } else {
+                self.quick_pass().await
+            };
+            if let Err(err) = result {
                 tracing::warn!("lifecycle pass failed, retrying: {err}");
             }
             tokio::select! {
                 _ = &mut shutdown => break,
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(self.config.tick) => {}
+                _ = self.wake.notified() => full = false,
+                _ = tokio::time::sleep(self.config.tick) => full = true,
             }
         }
+    }
+
+    /// Expired tokens and sessions are useless; dropping them keeps the table small.
+    async fn forget_expired_tokens(&self) {
+        match self.store.delete_expired_tokens(self.clock.now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(count = n, "forgot expired tokens"),
+            Err(err) => tracing::warn!("cannot drop expired tokens: {err}"),
+        }
+    }
+
+    /// A pass over the jobs that are between two statuses (not the RUNNING ones).
+    pub async fn quick_pass(&self) -> Result<(), StoreError> {
+        const MOVING: [JobStatus; 3] = [JobStatus::Init, JobStatus::Waiting, JobStatus::Killing];
+        let jobs = self.store.jobs_in_status(&MOVING).await?;
+        let mut running = match self.config.max_running {
+            Some(_) => self
+                .store
+                .count_by_status()
+                .await?
+                .into_iter()
+                .find(|(s, _)| *s == JobStatus::Running)
+                .map_or(0, |(_, n)| n),
+            None => 0,
+        };
+        for job in jobs {
+            if let Err(err) = self.drive(job, &mut running).await {
+                tracing::warn!("lifecycle step failed: {err}");
+            }
+        }
+        Ok(())
     }
 
     /// One pass over every active job.

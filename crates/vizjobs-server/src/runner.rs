@@ -69,10 +69,11 @@ pub struct PlaceholderRunner {
 #[async_trait]
 impl Runner for PlaceholderRunner {
     async fn start(&self, job: &JobSpec) -> Result<(), RunnerError> {
-        if let LogLocation::Local(dir) = &job.location {
-            if dir.exists() && !dir.is_dir() {
-                return Err(RunnerError(format!("{} is not a directory", dir.display())));
-            }
+        if let LogLocation::Local(dir) = &job.location
+            && dir.exists()
+            && !dir.is_dir()
+        {
+            return Err(RunnerError(format!("{} is not a directory", dir.display())));
         }
         self.started
             .lock()
