@@ -61,8 +61,14 @@ pub async fn run(args: BoardArgs) -> anyhow::Result<()> {
             .await
     });
     show_progress(&board).await;
-    println!("vizjobs board is serving {} at http://{local}/", args.logdir.display());
-    server.await.context("server task")?.context("serving HTTP")?;
+    println!(
+        "vizjobs board is serving {} at http://{local}/",
+        args.logdir.display()
+    );
+    server
+        .await
+        .context("server task")?
+        .context("serving HTTP")?;
     board.close();
     Ok(())
 }

@@ -113,10 +113,10 @@ async fn serve(data_dir: &Path, env: &[(&str, &str)]) -> Started {
                 stderr: std::fs::read_to_string(&stderr).unwrap_or_default(),
             };
         }
-        if let Ok(resp) = client.get(format!("{endpoint}/healthz")).send().await {
-            if resp.status() == StatusCode::OK {
-                break;
-            }
+        if let Ok(resp) = client.get(format!("{endpoint}/healthz")).send().await
+            && resp.status() == StatusCode::OK
+        {
+            break;
         }
         assert!(Instant::now() < deadline, "vizjobs serve never answered");
         tokio::time::sleep(Duration::from_millis(50)).await;
