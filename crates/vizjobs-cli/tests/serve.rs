@@ -45,8 +45,7 @@ fn start(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if reqwest::blocking::get(format!("{base}/readyz")).is_ok_and(|r| r.status().is_success())
-        {
+        if reqwest::blocking::get(format!("{base}/readyz")).is_ok_and(|r| r.status().is_success()) {
             break;
         }
         assert!(Instant::now() < deadline, "the server did not come up");
@@ -57,10 +56,9 @@ fn start(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
 
 /// The project's quota as the list answer reports it.
 fn quota(server: &Running, data_dir: &Path) -> i64 {
-    let creds: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(data_dir.join("credentials.json")).unwrap(),
-    )
-    .unwrap();
+    let creds: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data_dir.join("credentials.json")).unwrap())
+            .unwrap();
     let client = reqwest::blocking::Client::new();
     let resp = client
         .post(format!("{}/v3/auth/tokens", server.base))
@@ -69,7 +67,10 @@ fn quota(server: &Running, data_dir: &Path) -> i64 {
             "scope": {"project": {"id": creds["project_id"]}}}}))
         .send()
         .unwrap();
-    let token = resp.headers()["x-subject-token"].to_str().unwrap().to_owned();
+    let token = resp.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let list: serde_json::Value = client
         .get(format!(
             "{}/v1/{}/visualization-jobs",
@@ -140,7 +141,10 @@ fn sigterm_stops_the_server_gracefully() {
         if let Some(status) = s.child.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "the server did not stop on SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit status {status:?}");

@@ -109,10 +109,18 @@ async fn a_thousand_running_jobs_hold_memory_only_while_viewed() {
 
     // View a few dashboards: only those load.
     for id in &ids[..VIEWED] {
-        let url = format!("{base}/vj/{}/{id}/data/scalars?run=eval&tag=loss", creds.project_id);
+        let url = format!(
+            "{base}/vj/{}/{id}/data/scalars?run=eval&tag=loss",
+            creds.project_id
+        );
         let mut points = 0;
         for _ in 0..100 {
-            let resp = client.get(&url).header("X-Auth-Token", &token).send().await.unwrap();
+            let resp = client
+                .get(&url)
+                .header("X-Auth-Token", &token)
+                .send()
+                .await
+                .unwrap();
             if resp.status().is_success() {
                 let series: Value = resp.json().await.unwrap();
                 points = series.as_array().map_or(0, Vec::len);
@@ -175,5 +183,8 @@ async fn common_login(client: &reqwest::Client, base: &str, creds: &Credentials)
         .send()
         .await
         .unwrap();
-    resp.headers()["x-subject-token"].to_str().unwrap().to_owned()
+    resp.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
