@@ -87,10 +87,10 @@ for _ in $(seq 1 300); do
   if [ -s "$data/credentials.json" ] && curl -fsS -o /dev/null "http://127.0.0.1:$port/"; then
     break
   fi
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; die "the server exited"; }
+  kill -0 "$server_pid" 2>/dev/null || { tail -n 50 "$work/server.log" >&2; die "the server exited"; }
   sleep 0.1
 done
-curl -fsS -o /dev/null "http://127.0.0.1:$port/" || { cat "$work/server.log" >&2; die "the server did not answer"; }
+curl -fsS -o /dev/null "http://127.0.0.1:$port/" || die "the server did not answer on port $port"
 
 credential() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$data/credentials.json" "$1"; }
 
@@ -105,8 +105,8 @@ VIZJOBS_URL="http://127.0.0.1:$port" \
   CHROMIUM="$chromium" \
   node tests/e2e/run.mjs || status=$?
 if [ "$status" -ne 0 ]; then
-  echo "--- server log ---" >&2
-  tail -n 50 "$work/server.log" >&2
+  echo "--- server log (secrets left out) ---" >&2
+  grep -v -E '^ *(password|secret_key|access_key) ' "$work/server.log" | tail -n 50 >&2
   die "browser tests failed (screenshots in $screenshots)"
 fi
 say "screenshots in $screenshots"

@@ -107,7 +107,9 @@ class Dashboard {
   }
 
   async start(): Promise<void> {
-    const config = await fetchConfig();
+    // Runs and tags are asked for at once with the config: the first chart waits on them, not
+    // on the title and refresh interval the config holds.
+    const [config] = await Promise.all([fetchConfig(), this.tick()]);
     if (config) {
       if (config.title) {
         document.title = `${config.title} · vizjobs`;
@@ -119,7 +121,7 @@ class Dashboard {
       this.intervalSelect.append(el("option", { value: String(this.intervalSecs) }, `${this.intervalSecs} s`));
     }
     this.intervalSelect.value = String(this.intervalSecs);
-    await this.tick();
+    this.schedule();
   }
 
   private onTabKey(e: KeyboardEvent): void {

@@ -1,7 +1,7 @@
 /**
  * One scalar chart (one tag, every visible run overlaid) drawn with uPlot.
  *
- * Data flow: each run's series is first fetched downsampled (`points=INITIAL_POINTS`); a zoom
+ * Data flow: each run's series is first fetched downsampled (`points=initialPoints(runs)`); a zoom
  * fetches the zoomed step range again at full resolution and merges it in; a live refresh
  * fetches only steps after the last one held (`since_step`). Per run two lines are drawn: the
  * raw values faint, the smoothed values (debiased EMA) solid.
@@ -18,6 +18,7 @@ import { runColor, withAlpha } from "./colors";
 import { download, safeFileName, toCsv, toJson } from "./export";
 import {
   appendNewer,
+  initialPoints,
   mergeSlice,
   nearestIndex,
   robustRange,
@@ -28,8 +29,6 @@ import {
 import { smoothDebiasedEma } from "./smoothing";
 import type { ViewState } from "./urlstate";
 
-/** Points asked for on first load; a zoom fetches the real points of its range. */
-export const INITIAL_POINTS = 2000;
 const CHART_HEIGHT = 240;
 /** Tick spacings of the step axis: 1, 2, 5, 10, 20, 50, … up to 5·10^15. */
 const STEP_INCREMENTS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
@@ -111,7 +110,7 @@ export class ScalarChart {
     this.loading = (async () => {
       const missing = this.runs.filter((r) => !this.data.has(r));
       const results = await Promise.allSettled(
-        missing.map(async (run) => [run, await fetchScalars(run, this.tag, { points: INITIAL_POINTS })] as const),
+        missing.map(async (run) => [run, await fetchScalars(run, this.tag, { points: initialPoints(this.runs.length) })] as const),
       );
       const failures: string[] = [];
       for (const r of results) {
@@ -145,7 +144,7 @@ export class ScalarChart {
       this.runs.map(async (run) => {
         const held = this.data.get(run);
         if (!held || held.length === 0) {
-          const fresh = await fetchScalars(run, this.tag, { points: INITIAL_POINTS });
+          const fresh = await fetchScalars(run, this.tag, { points: initialPoints(this.runs.length) });
           if (fresh.length > 0) {
             this.data.set(run, fresh);
             changed = true;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   appendNewer,
+  INITIAL_POINTS,
+  initialPoints,
   downsample,
   mergeSlice,
   nearestIndex,
@@ -84,5 +86,18 @@ describe("scalar series", () => {
     const xs = xValues(data, "wall");
     expect(stepRangeForX(data, xs, 1005, 1009)).toEqual([2, 5]);
     expect(stepRangeForX(data, xs, 5000, 6000)).toBeNull();
+  });
+});
+
+describe("initial points per run", () => {
+  it("asks for the full 2000 points for a few runs", () => {
+    expect(initialPoints(1)).toBe(INITIAL_POINTS);
+    expect(initialPoints(5)).toBe(INITIAL_POINTS);
+  });
+
+  it("shares a budget between many runs, never below the floor", () => {
+    expect(initialPoints(50)).toBe(400);
+    expect(initialPoints(20)).toBe(1000);
+    expect(initialPoints(500)).toBe(400);
   });
 });

@@ -150,3 +150,21 @@ export function stepRangeForX(
   const to = Math.min(points.length - 1, last + 1);
   return [(points[from] as ScalarPoint)[0], (points[to] as ScalarPoint)[0]];
 }
+
+/** Points asked for per run on first load; a zoom fetches the real points of its range. */
+export const INITIAL_POINTS = 2000;
+/** Points of all runs of one chart together on first load, before the per-run floor. */
+const CHART_POINT_BUDGET = 20_000;
+/** Fewer points than this per run would lose the shape of a curve. */
+const MIN_INITIAL_POINTS = 400;
+
+/**
+ * Points to ask for per run: the full 2000 for a few runs, less when many runs share a chart.
+ * Fifty overlaid curves need no more detail each than a fifth of a pixel column, and the union
+ * of their steps, which uPlot joins into one table, stays bounded. Zooming still fetches every
+ * point of the zoomed range.
+ */
+export function initialPoints(runCount: number): number {
+  const share = Math.floor(CHART_POINT_BUDGET / Math.max(1, runCount));
+  return Math.max(MIN_INITIAL_POINTS, Math.min(INITIAL_POINTS, share));
+}
