@@ -20,8 +20,8 @@ mod jobs;
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, SqlitePool};
 use vizjobs_store::StoreError;
 
 /// How long a statement waits for another connection's write lock before giving up.
@@ -56,6 +56,17 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            // On SQLITE_FULL or an I/O error SQLite may roll a transaction back by itself; the
+            // ROLLBACK sqlx then sends fails, sqlx keeps counting the transaction as open, and
+            // every later BEGIN on that connection fails. Such a connection is closed instead of
+            // going back to the pool (the ping orders after the queued rollback). This runs in
+            // the background task that returns a connection, not on the request path.
+            .after_release(|conn, _meta| {
+                Box::pin(async move {
+                    conn.ping().await?;
+                    Ok(!conn.is_in_transaction())
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|e| match error::plain(e) {
