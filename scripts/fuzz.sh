@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every cargo-fuzz target in fuzz/ for a set time each (not part of CI).
 #
-#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]      (default 180 s, every target)
+#   [MAX_LEN=BYTES] scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 180 s, all targets)
 #
 # Needs `cargo install cargo-fuzz`. The toolchain here is stable, so RUSTC_BOOTSTRAP=1 lets
 # cargo-fuzz pass its -Z flags; the sanitizer is off (AddressSanitizer needs a nightly std) —
@@ -50,7 +50,7 @@ for target in "${targets[@]}"; do
   echo "==> $target for ${seconds}s"
   status=0
   cargo fuzz run --sanitizer none "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 \
-    -max_len=65536 -print_final_stats=1 2>&1 | tee "$log" | grep -E '^(#[0-9]+ +(DONE|pulse)|==|SUMMARY|stat::number_of_executed_units)' || status=$?
+    -max_len="${MAX_LEN:-65536}" -print_final_stats=1 2>&1 | tee "$log" | grep -E '^(#[0-9]+ +(DONE|pulse)|==|SUMMARY|stat::number_of_executed_units)' || status=$?
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
   crashes=$(ls "artifacts/$target" 2>/dev/null | wc -l)
   echo "$target seconds=$seconds execs=$execs artifacts=$crashes" | tee -a "$summary"
