@@ -1,4 +1,4 @@
-/** Number, time and duration formatting shared by both pages. */
+/** Number, time, duration and name formatting shared by both pages. */
 
 /** A compact number for axes and tooltips: 4 significant digits, exponent when tiny or huge. */
 export function formatValue(v: number | null | undefined): string {
@@ -32,4 +32,11 @@ export function formatDateTime(ms: number): string {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(
     d.getMinutes(),
   )}:${two(d.getSeconds())}`;
+}
+
+/** A job's `job_type` as its product name; a type this page does not know stays as sent. */
+export function jobTypeLabel(jobType: string): string {
+  if (jobType === "tensorboard") return "TensorBoard";
+  if (jobType === "mindinsight") return "MindInsight";
+  return jobType;
 }

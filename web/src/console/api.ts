@@ -20,6 +20,8 @@ export interface Job {
   service_url: string;
   train_url: string;
   resource_id?: string;
+  /** `tensorboard` or `mindinsight`; older servers leave it out. */
+  job_type?: string;
 }
 
 export interface JobList {

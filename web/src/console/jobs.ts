@@ -5,7 +5,7 @@
  * is hidden).
  */
 import { el, labelled } from "../common/dom";
-import { formatDateTime, formatDuration } from "../common/format";
+import { formatDateTime, formatDuration, jobTypeLabel } from "../common/format";
 import { ApiFailure, type ConsoleApi, type Job, type ListQuery, type SortKey } from "./api";
 import { createJobForm } from "./create-form";
 import { canDelete, canRestart, canStop, humanStatus, isTransient, RUNNING, statusName, statusTone } from "./status";
@@ -17,6 +17,8 @@ const FAST_POLL_MS = 1500;
 const COLUMNS: { key: SortKey | null; label: string }[] = [
   { key: "job_id", label: "ID" },
   { key: "job_name", label: "Name" },
+  // The API cannot sort by type, so the column has no sort button.
+  { key: null, label: "Type" },
   { key: "status", label: "Status" },
   { key: "create_time", label: "Created" },
   { key: "duration", label: "Running for" },
@@ -266,6 +268,7 @@ export class JobsView {
       { dataset: { jobId: String(job.job_id), jobName: job.job_name } },
       el("td", { class: "num" }, String(job.job_id)),
       el("td", {}, el("div", { class: "job-name" }, job.job_name), job.job_desc && el("div", { class: "muted small-text desc" }, job.job_desc)),
+      el("td", { class: "job-type" }, job.job_type ? jobTypeLabel(job.job_type) : el("span", { class: "muted" }, "–")),
       el(
         "td",
         {},
@@ -346,3 +349,4 @@ export class JobsView {
     }
   }
 }
+

@@ -5,6 +5,7 @@
  */
 import { parseHistogramRows, type HistogramStep } from "./histogram-math";
 import { parseFloatValue, parseScalarRows, type ScalarPoint } from "./series";
+import { parseTensorRows, type TensorStep } from "./tensor-view";
 
 export class DataError extends Error {
   constructor(
@@ -158,6 +159,10 @@ export async function fetchText(run: string, tag: string): Promise<TextEntry[]> 
   return body
     .filter((row): row is unknown[] => Array.isArray(row) && row.length >= 3)
     .map((row) => ({ step: Number(row[0]), wallTime: parseFloatValue(row[1]), markdown: String(row[2]) }));
+}
+
+export async function fetchTensors(run: string, tag: string): Promise<TensorStep[]> {
+  return parseTensorRows(await getJson("data/tensors", { run, tag }));
 }
 
 export async function fetchPrCurves(run: string, tag: string): Promise<PrCurveStep[]> {

@@ -7,16 +7,19 @@ import "uplot/dist/uPlot.min.css";
 import "../common/base.css";
 import "./dashboard.css";
 import { el } from "../common/dom";
+import { jobTypeLabel } from "../common/format";
 import { DataError, fetchConfig, fetchRuns, fetchTags } from "./api";
 import { assignRunColors } from "./colors";
 import { DistributionsPanel, HistogramsPanel } from "./histograms";
 import { HparamsPanel } from "./hparams";
 import { ImagesPanel } from "./images";
+import { isJobDashboard } from "./labels";
 import type { Panel } from "./panel";
 import { PrCurvesPanel } from "./pr-curves";
 import { RunsPanel } from "./runs-panel";
 import { ScalarsPanel } from "./scalars";
 import { Store } from "./store";
+import { TensorsPanel } from "./tensors";
 import { TextPanel } from "./text";
 import { TABS, type Tab } from "./urlstate";
 
@@ -26,6 +29,7 @@ const TAB_LABELS: Record<Tab, string> = {
   distributions: "Distributions",
   images: "Images",
   text: "Text",
+  tensors: "Tensors",
   pr_curves: "PR curves",
   hparams: "HParams",
 };
@@ -40,6 +44,7 @@ class Dashboard {
   private readonly banner = el("div", { class: "banners", role: "status" });
   private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
   private readonly lastUpdate = el("span", { class: "muted last-update" });
+  private readonly jobType = el("span", { class: "badge job-type", id: "job-type", hidden: true });
   private readonly pauseButton: HTMLButtonElement;
   private readonly intervalSelect: HTMLSelectElement;
   private panel: Panel | null = null;
@@ -80,6 +85,7 @@ class Dashboard {
         "header",
         { class: "topbar" },
         el("h1", { class: "title", id: "title" }, "vizjobs"),
+        this.jobType,
         tablist,
         el(
           "div",
@@ -114,6 +120,13 @@ class Dashboard {
       if (config.title) {
         document.title = `${config.title} · vizjobs`;
         (document.getElementById("title") as HTMLElement).textContent = config.title;
+      }
+      if (config.job_type && isJobDashboard(window.location.pathname)) {
+        const label = jobTypeLabel(config.job_type);
+        this.jobType.textContent = `${label} job`;
+        this.jobType.title = `Job type: ${config.job_type}`;
+        this.jobType.dataset.jobType = config.job_type;
+        this.jobType.hidden = false;
       }
       if (config.reload_interval_secs > 0) this.intervalSecs = config.reload_interval_secs;
     }
@@ -233,6 +246,8 @@ class Dashboard {
         return new ImagesPanel(this.store);
       case "text":
         return new TextPanel(this.store);
+      case "tensors":
+        return new TensorsPanel(this.store);
       case "pr_curves":
         return new PrCurvesPanel(this.store);
       case "hparams":

@@ -1,10 +1,13 @@
 /**
  * The run selector: a regex filter, a toggle-all box and one checkbox per run with its colour.
- * Runs with data loss or read problems carry a warning with the problems in its tooltip.
+ * Each run carries a badge with its log format (MindSpore, TensorBoard or both), so a logdir that
+ * mixes them reads at a glance; runs with data loss or read problems carry a warning with the
+ * problems in its tooltip.
  */
 import { el } from "../common/dom";
 import type { RunInfo } from "./api";
 import { runColor } from "./colors";
+import { formatBadge } from "./labels";
 import type { Store } from "./store";
 import { matchesFilter } from "./urlstate";
 
@@ -95,12 +98,29 @@ export class RunsPanel {
             el("span", { class: "swatch", style: `background:${runColor(run.name)}`, "aria-hidden": "true" }),
             el("span", { class: "run-name", title: run.name }, run.name),
           ),
+          formatLabel(run.format),
           run.status === "loading" && el("span", { class: "badge", title: "Still reading this run's files" }, "loading"),
           warning(run),
         );
       }),
     );
   }
+}
+
+function formatLabel(format: string): HTMLElement | null {
+  if (!format) return null;
+  const badge = formatBadge(format);
+  return el(
+    "span",
+    {
+      class: `badge format-badge format-${format.replace(/[^a-z]/g, "")}`,
+      role: "img",
+      title: badge.title,
+      "aria-label": badge.title,
+      dataset: { format },
+    },
+    badge.text,
+  );
 }
 
 function warning(run: RunInfo): HTMLElement | null {

@@ -3,6 +3,7 @@
  * as last fetched. Panels subscribe and redraw on change.
  */
 import type { RunInfo, RunTags } from "./api";
+import type { TagKind } from "./tag-cards";
 import { decodeState, encodeState, matchesFilter, type ViewState } from "./urlstate";
 
 type Listener = (reason: ChangeReason) => void;
@@ -46,12 +47,12 @@ export class Store {
   }
 
   /** Visible runs holding `tag` under `kind`, with the tags of that kind. */
-  runsWithTag(kind: "scalars" | "histograms" | "images" | "text" | "pr_curves", tag: string): string[] {
+  runsWithTag(kind: "scalars" | TagKind, tag: string): string[] {
     return this.visibleRuns().filter((run) => this.tags[run]?.[kind]?.includes(tag));
   }
 
   /** Every tag of `kind` over the visible runs, sorted, passing the tag filter. */
-  tagsOf(kind: "scalars" | "histograms" | "images" | "text" | "pr_curves"): string[] {
+  tagsOf(kind: "scalars" | TagKind): string[] {
     const all = new Set<string>();
     for (const run of this.visibleRuns()) for (const tag of this.tags[run]?.[kind] ?? []) all.add(tag);
     return [...all].filter((t) => matchesFilter(t, this.view.tagFilter)).sort();

@@ -1,5 +1,5 @@
 /**
- * Shared shape of the per-tag tabs (histograms, distributions, images, text, PR curves): tags
+ * Shared shape of the per-tag tabs (histograms, distributions, images, text, tensors, PR curves): tags
  * grouped by prefix, each tag a section with one card per run that holds it, each card built
  * lazily when scrolled near and able to refresh itself.
  */
@@ -9,7 +9,7 @@ import { forget, whenVisible } from "./lazy";
 import type { Panel } from "./panel";
 import { groupByPrefix, type Store } from "./store";
 
-export type TagKind = "histograms" | "images" | "text" | "pr_curves";
+export type TagKind = "histograms" | "images" | "text" | "pr_curves" | "tensors";
 
 export interface Card {
   readonly root: HTMLElement;

@@ -26,6 +26,12 @@ describe("URL state", () => {
     expect(decodeState(encodeState(none)).runs).toEqual([]);
   });
 
+  it("keeps the tensors tab", () => {
+    const state = { ...DEFAULT_STATE, tab: "tensors" as const };
+    expect(encodeState(state)).toBe("?tab=tensors");
+    expect(decodeState("?tab=tensors").tab).toBe("tensors");
+  });
+
   it("falls back to defaults on bad values", () => {
     const s = decodeState("?tab=evil&smoothing=7&x=bogus");
     expect(s.tab).toBe("scalars");

@@ -13,6 +13,7 @@ export const TABS = [
   "distributions",
   "images",
   "text",
+  "tensors",
   "pr_curves",
   "hparams",
 ] as const;
