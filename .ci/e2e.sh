@@ -4,8 +4,9 @@
 # Self-contained: installs Debian's chromium if it is missing, the npm packages of web/ if they
 # are not installed, builds the `vizjobs` binary unless $VIZJOBS_BIN names one, then starts the
 # server on a free port with a fresh data directory, copies the tbx_basic fixture under its log
-# root, adds a run whose text summary holds script payloads (written by tensorboardX), runs
-# web/tests/e2e/run.mjs and stops the server. Exits non-zero on any failure.
+# root, adds a run whose text summary holds script payloads (written by tensorboardX) and a
+# MindSpore run (the `run_a` fixture, with scalars and a 2×3 tensor), runs web/tests/e2e/run.mjs
+# and stops the server. Exits non-zero on any failure.
 #
 # Environment:
 #   VIZJOBS_BIN          a built vizjobs binary [default: cargo build -p vizjobs-cli]
@@ -19,6 +20,7 @@ set -euo pipefail
 repo="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 shared="${VIZJOBS_SHARED:-$repo/../shared}"
 fixture="$shared/fixtures/events/tbx_basic"
+ms_fixture="$shared/fixtures/mindspore/run_a"
 screenshots="${VIZJOBS_SCREENSHOTS:-$repo/target/e2e-screenshots}"
 venv="${VIZJOBS_E2E_VENV:-/var/tmp/vizjobs-e2e-venv}"
 chromium="${CHROMIUM:-/usr/bin/chromium}"
@@ -30,6 +32,7 @@ die() {
 }
 
 [ -d "$fixture" ] || die "fixture not found at $fixture (set VIZJOBS_SHARED to the shared/ folder)"
+[ -d "$ms_fixture" ] || die "MindSpore fixture not found at $ms_fixture"
 
 if [ ! -x "$chromium" ]; then
   say "installing chromium"
@@ -78,6 +81,8 @@ logdir="$data/logs/tbx_basic"
 mkdir -p "$data/logs"
 cp -r "$fixture" "$logdir"
 "$venv/bin/python" "$repo/web/tests/e2e/write_hostile_text.py" "$logdir"
+# A MindSpore run beside the TensorBoard ones: one logdir mixing both formats (issue 5).
+cp -r "$ms_fixture" "$logdir/ms_run_a"
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 say "vizjobs serve on 127.0.0.1:$port"
@@ -101,6 +106,7 @@ VIZJOBS_URL="http://127.0.0.1:$port" \
   VIZJOBS_USERNAME="$(credential username)" \
   VIZJOBS_PASSWORD="$(credential password)" \
   VIZJOBS_TRAIN_URL="$logdir" \
+  VIZJOBS_MS_RUN="ms_run_a" \
   VIZJOBS_SCREENSHOTS="$screenshots" \
   CHROMIUM="$chromium" \
   node tests/e2e/run.mjs || status=$?

@@ -3,6 +3,8 @@
 //   VIZJOBS_URL         base URL of a running `vizjobs serve`, e.g. http://127.0.0.1:8080
 //   VIZJOBS_ACCOUNT, VIZJOBS_USERNAME, VIZJOBS_PASSWORD   console login
 //   VIZJOBS_TRAIN_URL   train_url of a copy of shared/fixtures/events/tbx_basic the server may read
+//   VIZJOBS_MS_RUN      name of the run in that logdir that is a copy of
+//                       shared/fixtures/mindspore/run_a (default ms_run_a)
 //   VIZJOBS_SCREENSHOTS folder for screenshots (default ../target/e2e-screenshots)
 //   CHROMIUM            browser binary (default /usr/bin/chromium)
 // Prints one line per check and closes with "N passed, N failed"; exits non-zero on failure.
@@ -23,6 +25,7 @@ const account = need("VIZJOBS_ACCOUNT");
 const username = need("VIZJOBS_USERNAME");
 const password = need("VIZJOBS_PASSWORD");
 const trainUrl = need("VIZJOBS_TRAIN_URL");
+const msRun = process.env.VIZJOBS_MS_RUN ?? "ms_run_a";
 const shots = path.resolve(process.env.VIZJOBS_SCREENSHOTS ?? "../target/e2e-screenshots");
 mkdirSync(shots, { recursive: true });
 
@@ -76,14 +79,19 @@ await check("create form shows the API's validation message", async () => {
   await page.getByText("job_name must be 1 to 20 characters of letters, digits, '_' and '-'").waitFor();
 });
 
+// A MindInsight job (not the form's default) so that seeing its type shown proves it came from
+// the job.
 await check("create a job and see it run", async () => {
   await page.getByLabel("Name", { exact: true }).fill(jobName);
   await page.getByLabel("Log folder (train_url)").fill(trainUrl);
+  await page.getByLabel("Type", { exact: true }).selectOption("mindinsight");
   await page.getByRole("button", { name: "Create", exact: true }).click();
   const row = page.locator(`tr[data-job-name="${jobName}"]`);
   await row.getByText("Running", { exact: true }).waitFor({ timeout: 60_000 });
   dashboardUrl = (await row.getByRole("link", { name: "Open dashboard" }).getAttribute("href")) ?? "";
   expect(dashboardUrl.includes("/vj/"), `service_url ${dashboardUrl}`);
+  const type = (await row.locator("td.job-type").innerText()).trim();
+  expect(type === "MindInsight", `job type column shows "${type}"`);
   await shot("02-console-running");
 });
 
@@ -98,6 +106,22 @@ await check("dashboard: loss chart has 200 train and 20 eval points", async () =
   const points = await loss.getAttribute("data-points");
   expect(points?.split(";").includes("train=200") && points.split(";").includes("eval=20"), `points: ${points}`);
   await shot("03-dashboard-scalars");
+});
+
+await check("header shows the job type; runs show their log format", async () => {
+  const jobType = page.locator("#job-type");
+  await jobType.waitFor();
+  expect((await jobType.innerText()).trim() === "MindInsight job", `header job type: ${await jobType.innerText()}`);
+  const runs = await page.evaluate(async () => (await fetch("data/runs")).json());
+  const ms = runs.find((r) => r.name === msRun);
+  expect(ms?.format === "mindspore", `data/runs says ${JSON.stringify(ms)}`);
+  const msBadge = page.locator(`li.run[data-run="${msRun}"] .format-badge`);
+  expect((await msBadge.innerText()).trim() === "MS", `badge of ${msRun}: ${await msBadge.innerText()}`);
+  expect((await msBadge.getAttribute("title"))?.includes("MindSpore"), `tooltip: ${await msBadge.getAttribute("title")}`);
+  // A TensorBoard run beside it must not be labelled MindSpore.
+  const tbBadge = page.locator('li.run[data-run="train"] .format-badge');
+  expect((await tbBadge.innerText()).trim() === "TB", `badge of train: ${await tbBadge.innerText()}`);
+  await shot("03-run-formats");
 });
 
 await check("smoothing slider changes the line", async () => {
@@ -173,6 +197,46 @@ await check("text with <script> and <img onerror> is inert", async () => {
   await page.waitForTimeout(300);
   expect((await page.evaluate(() => window.__pwned)) === false, "a payload ran");
   await shot("07-text");
+});
+
+// Shape and values are compared with what the data API itself answers, at the newest step and,
+// after moving the slider, at the first.
+await check("tensors show shape, dtype and values of the MindSpore run", async () => {
+  const rows = await page.evaluate(
+    async (run) => (await fetch(`data/tensors?run=${encodeURIComponent(run)}&tag=small_tensor`)).json(),
+    msRun,
+  );
+  expect(Array.isArray(rows) && rows.length >= 2, `data/tensors answered ${JSON.stringify(rows).slice(0, 200)}`);
+  await page.getByRole("tab", { name: "Tensors" }).click();
+  expect(new URL(page.url()).searchParams.get("tab") === "tensors", `URL ${page.url()}`);
+  const sel = `figure.card[data-run="${msRun}"][data-tag="small_tensor"]`;
+  const card = page.locator(sel);
+  const expectShown = async ([step, , t]) => {
+    await page.waitForFunction(
+      ([s, want]) => document.querySelector(s)?.dataset.step === String(want),
+      [sel, step],
+    );
+    const shape = (await card.locator(".tensor-shape").innerText()).trim();
+    expect(shape === `shape ${t.shape.join("×")}`, `shape shown: "${shape}", API: ${JSON.stringify(t.shape)}`);
+    const dtype = (await card.locator(".tensor-dtype").innerText()).trim();
+    expect(dtype === t.dtype, `dtype shown: "${dtype}", API: ${t.dtype}`);
+    const cells = await card.locator("table.tensor-values tbody td").allInnerTexts();
+    expect(cells.length === t.values.length, `${cells.length} cells for ${t.values.length} values`);
+    t.values.forEach((v, i) => {
+      const shown = Number(cells[i]);
+      // The page shows 4 significant digits.
+      const close = Math.abs(shown - v) <= Math.max(1e-9, Math.abs(v) * 1e-3);
+      expect(close, `value ${i} at step ${step}: shown "${cells[i]}", API ${v}`);
+    });
+    expect(t.values.some((v) => v !== 0), "the fixture's tensor holds only zeros; the check would prove little");
+  };
+  await card.locator("table.tensor-values").waitFor();
+  await expectShown(rows[rows.length - 1]);
+  await shot("07-tensors");
+  const slider = card.getByRole("slider", { name: "Tensor step" });
+  await slider.focus();
+  await page.keyboard.press("Home");
+  await expectShown(rows[0]);
 });
 
 await check("no external requests", async () => {
