@@ -53,22 +53,20 @@ pub async fn run(args: BoardArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", args.listen))?;
     let local = listener.local_addr()?;
     let router = vizjobs_server::standalone::board_router(&board);
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-    });
+    let server = tokio::spawn(vizjobs_server::http::serve(
+        listener,
+        router,
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        },
+        vizjobs_server::http::HEADER_READ_TIMEOUT,
+    ));
     show_progress(&board).await;
     println!(
         "vizjobs board is serving {} at http://{local}/",
         args.logdir.display()
     );
-    server
-        .await
-        .context("server task")?
-        .context("serving HTTP")?;
+    server.await.context("server task")?;
     board.close();
     Ok(())
 }

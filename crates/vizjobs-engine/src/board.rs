@@ -52,15 +52,34 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    pub(crate) fn progress(&self) -> LoadProgress {
+        LoadProgress {
+            bytes_total: self.bytes_total.load(Ordering::Relaxed),
+            bytes_read: self.bytes_read.load(Ordering::Relaxed),
+            runs: self.runs.read().len(),
+            files: self.files.load(Ordering::Relaxed),
+            first_load_done: self.first_load_done(),
+        }
+    }
+
     /// One load pass; see the module docs.
     fn pass(&self) {
         let listing = match self.source.list() {
             Ok(l) => {
-                *self.logdir_error.lock() = None;
+                if self.logdir_error.lock().take().is_some() {
+                    tracing::info!(logdir = %self.logdir.display(), "the logdir is readable again");
+                    self.generation.fetch_add(1, Ordering::Relaxed);
+                }
                 l
             }
             Err(e) => {
-                *self.logdir_error.lock() = Some(e.to_string());
+                let message = e.to_string();
+                let mut error = self.logdir_error.lock();
+                if error.as_deref() != Some(message.as_str()) {
+                    tracing::warn!(logdir = %self.logdir.display(), error = %message, "cannot list the logdir");
+                    *error = Some(message);
+                    self.generation.fetch_add(1, Ordering::Relaxed);
+                }
                 return;
             }
         };
@@ -207,14 +226,12 @@ impl Board {
     }
 
     pub fn progress(&self) -> LoadProgress {
-        let s = &self.shared;
-        LoadProgress {
-            bytes_total: s.bytes_total.load(Ordering::Relaxed),
-            bytes_read: s.bytes_read.load(Ordering::Relaxed),
-            runs: s.runs.read().len(),
-            files: s.files.load(Ordering::Relaxed),
-            first_load_done: s.first_load_done(),
-        }
+        self.shared.progress()
+    }
+
+    /// Why the logdir itself cannot be listed, if it cannot (storage unreachable, say).
+    pub fn logdir_error(&self) -> Option<String> {
+        self.shared.logdir_error.lock().clone()
     }
 
     /// Approximate heap bytes held by the loaded data and read buffers.

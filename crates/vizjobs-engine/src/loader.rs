@@ -25,7 +25,8 @@ pub struct TrackedFile {
     /// Size at the last stat.
     pub size: u64,
     reader: RecordReader,
-    /// Set once a shrink or I/O error was reported, so it is reported once.
+    /// Set while a shrink or I/O error is reported, so it is reported once; cleared (with the
+    /// report) when the file reads again.
     reported: bool,
 }
 
@@ -109,6 +110,14 @@ fn load_file(run: &Run, file: &mut TrackedFile, ctx: &PassContext<'_>) {
             "io_error",
             format!("file shrank from {from} to {size} bytes; the rest is not re-read"),
         );
+    }
+    // The file answers again: an I/O error reported earlier (storage down, say) is over. A
+    // shrunk file never gets here, so its report stays.
+    if file.reported {
+        file.reported = false;
+        if run.data.write().clear_problems(&file.rel_path, "io_error") {
+            ctx.generation.fetch_add(1, Ordering::Relaxed);
+        }
     }
     if size == from {
         return;

@@ -138,6 +138,15 @@ impl RunData {
         }
     }
 
+    /// Forgets the problems of `kind` reported for `file`: conditions that have ended, like an
+    /// I/O error once the file reads again. Returns whether any was forgotten.
+    pub fn clear_problems(&mut self, file: &str, kind: &str) -> bool {
+        let before = self.problems.len();
+        self.problems
+            .retain(|p| !(p.file == file && p.kind == kind));
+        self.problems.len() != before
+    }
+
     /// `"tensorboard"`, `"mindspore"`, `"mixed"`, or `None` before any record.
     pub fn format(&self) -> Option<&'static str> {
         match (self.saw_tensorboard, self.saw_mindspore) {

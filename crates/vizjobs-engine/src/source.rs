@@ -24,14 +24,52 @@ pub trait LogSource: Send + Sync {
 }
 
 /// A logdir on a local (or mounted) file system. Symlinks are followed; loops are skipped.
+///
+/// A server reads logdirs on behalf of users who can write into them, so a symbolic link in a
+/// logdir must not become a way to read files elsewhere on the server: a [`LocalDisk::confined`]
+/// source follows a link only when its real target lies under the boundary directory, and checks
+/// the real path of every file it opens.
 #[derive(Debug, Clone)]
 pub struct LocalDisk {
     root: PathBuf,
+    /// Canonical directory that every file read must really lie under; `None`: no limit.
+    boundary: Option<PathBuf>,
 }
 
 impl LocalDisk {
+    /// A logdir whose links are followed wherever they lead (the standalone board, reading the
+    /// user's own files).
     pub fn new(root: PathBuf) -> Self {
-        LocalDisk { root }
+        LocalDisk {
+            root,
+            boundary: None,
+        }
+    }
+
+    /// A logdir whose files must really lie under `boundary` (an allowed log root, which must
+    /// exist).
+    pub fn confined(root: PathBuf, boundary: &Path) -> io::Result<Self> {
+        Ok(LocalDisk {
+            root,
+            boundary: Some(boundary.canonicalize()?),
+        })
+    }
+
+    /// Whether `path`'s real location is allowed.
+    fn allowed(&self, path: &Path) -> bool {
+        match &self.boundary {
+            None => true,
+            Some(boundary) => path
+                .canonicalize()
+                .is_ok_and(|real| real.starts_with(boundary)),
+        }
+    }
+
+    fn outside_error(rel_path: &str) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{rel_path} leads outside the allowed log directories"),
+        )
     }
 
     fn path(&self, rel_path: &str) -> PathBuf {
@@ -49,8 +87,17 @@ impl LogSource for LocalDisk {
                 "logdir is not a directory",
             ));
         }
+        if !self.allowed(&self.root) {
+            return Err(Self::outside_error("the logdir"));
+        }
         let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(&self.root).follow_links(true) {
+        let walk = walkdir::WalkDir::new(&self.root)
+            .follow_links(true)
+            .into_iter()
+            // Only links can lead out of a checked root, so only links need resolving; a link
+            // that leads out is pruned with everything under it.
+            .filter_entry(|e| !e.path_is_symlink() || self.allowed(e.path()));
+        for entry in walk {
             // Unreadable subfolders and symlink loops are skipped, not fatal.
             let Ok(entry) = entry else { continue };
             if !entry.file_type().is_file() {
@@ -66,14 +113,37 @@ impl LogSource for LocalDisk {
     }
 
     fn size(&self, rel_path: &str) -> io::Result<u64> {
-        Ok(std::fs::metadata(self.path(rel_path))?.len())
+        let path = self.path(rel_path);
+        if !self.allowed(&path) {
+            return Err(Self::outside_error(rel_path));
+        }
+        Ok(std::fs::metadata(path)?.len())
     }
 
     fn open_at(&self, rel_path: &str, offset: u64) -> io::Result<Box<dyn Read + Send>> {
         let mut f = File::open(self.path(rel_path))?;
+        // Checked on the opened file, not the path, so a link swapped in between a check and
+        // the open cannot slip through.
+        if let Some(boundary) = &self.boundary
+            && !opened_path(&f, &self.path(rel_path)).is_some_and(|real| real.starts_with(boundary))
+        {
+            return Err(Self::outside_error(rel_path));
+        }
         f.seek(SeekFrom::Start(offset))?;
         Ok(Box::new(f))
     }
+}
+
+/// The real path of an open file.
+#[cfg(target_os = "linux")]
+fn opened_path(f: &File, _path: &Path) -> Option<PathBuf> {
+    use std::os::fd::AsRawFd;
+    std::fs::read_link(format!("/proc/self/fd/{}", f.as_raw_fd())).ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn opened_path(_f: &File, path: &Path) -> Option<PathBuf> {
+    path.canonicalize().ok()
 }
 
 /// `path` relative to `root`, `/`-separated; `None` for non-UTF-8 names.
@@ -81,4 +151,74 @@ fn relative(root: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(root).ok()?;
     let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
     Some(parts?.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(source: &LocalDisk) -> Vec<String> {
+        let mut names: Vec<String> = source
+            .list()
+            .expect("list")
+            .into_iter()
+            .map(|f| f.rel_path)
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn confined_sources_do_not_follow_links_out_of_the_boundary() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("root");
+        let logdir = root.join("logs");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(logdir.join("run")).unwrap();
+        std::fs::create_dir_all(root.join("shared")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(logdir.join("run/a"), b"inside").unwrap();
+        std::fs::write(root.join("shared/b"), b"shared").unwrap();
+        std::fs::write(outside.join("secret"), b"secret").unwrap();
+        std::os::unix::fs::symlink(&outside, logdir.join("out_dir")).unwrap();
+        std::os::unix::fs::symlink(outside.join("secret"), logdir.join("run/out_file")).unwrap();
+        std::os::unix::fs::symlink(root.join("shared"), logdir.join("in_dir")).unwrap();
+
+        let open = LocalDisk::new(logdir.clone());
+        assert_eq!(
+            names(&open),
+            ["in_dir/b", "out_dir/secret", "run/a", "run/out_file"]
+        );
+
+        let confined = LocalDisk::confined(logdir.clone(), &root).unwrap();
+        assert_eq!(names(&confined), ["in_dir/b", "run/a"]);
+        let mut text = String::new();
+        confined
+            .open_at("in_dir/b", 0)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "shared");
+        for escaping in ["out_dir/secret", "run/out_file"] {
+            let err = confined.open_at(escaping, 0).err().expect(escaping);
+            assert_eq!(err.kind(), io::ErrorKind::PermissionDenied, "{escaping}");
+            assert!(confined.size(escaping).is_err(), "{escaping}");
+        }
+    }
+
+    #[test]
+    fn a_logdir_that_is_itself_a_link_out_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("root");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret"), b"secret").unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("logs")).unwrap();
+        let confined = LocalDisk::confined(root.join("logs"), &root).unwrap();
+        assert_eq!(
+            confined.list().unwrap_err().kind(),
+            io::ErrorKind::PermissionDenied
+        );
+    }
 }

@@ -168,3 +168,77 @@ async fn truncated_tail_is_read_once_the_file_grows() {
     assert_eq!(after.len(), 20);
     assert_eq!(after[19], (19, 1_700_000_019.0, 19.0));
 }
+
+/// Polls `path` until `check` holds, for at most a few reload intervals.
+async fn wait_until(
+    url: &str,
+    what: &str,
+    check: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + RELOAD * 4 + Duration::from_secs(3);
+    loop {
+        let value = get_json(url).await;
+        if check(&value) {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "{what}: still {value}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn io_errors(runs: &serde_json::Value) -> usize {
+    runs.as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["problems"].as_array().into_iter().flatten())
+        .filter(|p| p["kind"] == "io_error")
+        .count()
+}
+
+/// A logdir that cannot be listed is reported by `data/logdir` (there is no run yet to report
+/// it on); a file that cannot be read is an `io_error` of its run while it lasts, and both clear
+/// when the condition ends, with the data read so far kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_logdirs_and_files_are_reported_while_they_last() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let logdir = tmp.path().join("not-yet");
+    let (_board, base) = serve(logdir.clone(), RELOAD).await;
+    let state = get_json(&format!("{base}data/logdir")).await;
+    assert_eq!(state["status"], "error", "{state}");
+    assert!(
+        state["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{state}"
+    );
+    assert_eq!(
+        get_json(&format!("{base}data/runs")).await,
+        serde_json::json!([])
+    );
+
+    std::fs::create_dir_all(logdir.join("a")).expect("mkdir");
+    let file = logdir.join("a/events.out.tfevents.1.host");
+    for step in 0..3 {
+        append(&file, &scalar_record(step, step as f32));
+    }
+    wait_until(&format!("{base}data/logdir"), "logdir readable", |s| {
+        s["status"] == "ready" && s["error"].is_null() && s["runs"] == 1
+    })
+    .await;
+    assert_eq!(wait_points(&base, "a", 3).await.len(), 3);
+
+    let aside = tmp.path().join("aside");
+    std::fs::rename(&file, &aside).expect("move away");
+    wait_until(&format!("{base}data/runs"), "io_error reported", |r| {
+        io_errors(r) == 1
+    })
+    .await;
+    assert_eq!(scalars(&base, "a", "loss").await.len(), 3, "data kept");
+
+    std::fs::rename(&aside, &file).expect("move back");
+    append(&file, &scalar_record(3, 3.0));
+    let runs = wait_until(&format!("{base}data/runs"), "io_error cleared", |r| {
+        io_errors(r) == 0
+    })
+    .await;
+    assert_eq!(runs[0]["status"], "ready", "{runs}");
+    assert_eq!(wait_points(&base, "a", 4).await.len(), 4);
+}

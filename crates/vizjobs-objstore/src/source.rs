@@ -9,9 +9,9 @@
 //!   growing object (a writer re-uploading a longer version) costs only its new bytes.
 //! - **Outages.** A failed listing is answered with the last good one, marked failed: every
 //!   known file then fails its size check with the listing's error, which the engine records as
-//!   an `io_error` problem of the file's run, visible in `/data/runs`. (A listing error proper
-//!   only reaches the engine's logdir error, which the data API does not show.) The first
-//!   listing has nothing to fall back on and fails as is. Each change between healthy and failing
+//!   an `io_error` problem of the file's run, visible in `/data/runs` until the storage answers
+//!   again. The first listing has nothing to fall back on and fails as is: the engine shows
+//!   that as the logdir's error in `/data/logdir`. Each change between healthy and failing
 //!   is logged once, with the location and the reason, so a job's log tells when storage went and
 //!   came back; the next good listing makes the source healthy again.
 

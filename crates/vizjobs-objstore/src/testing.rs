@@ -95,14 +95,29 @@ impl S3TestServer {
 
     /// Creates a bucket. (moto takes unsigned requests, and `object_store` has no bucket API.)
     pub fn create_bucket(&self, bucket: &str) -> std::io::Result<()> {
+        self.plain_request("PUT", &format!("/{bucket}"), "")
+            .map_err(|e| std::io::Error::other(format!("creating bucket {bucket}: {e}")))
+    }
+
+    /// Turns moto's credential checks on or off. Off (its default), any key is accepted; on,
+    /// every request must be signed with a key moto's IAM knows, which the test credentials are
+    /// not, so every request is refused with 403: a way to test access denied.
+    pub fn require_auth(&self, on: bool) -> std::io::Result<()> {
+        let free_requests = if on { "0" } else { "inf" };
+        self.plain_request("POST", "/moto-api/reset-auth", free_requests)
+    }
+
+    /// An unsigned request; `Err` unless it answers 200.
+    fn plain_request(&self, method: &str, path: &str, body: &str) -> std::io::Result<()> {
         use std::io::{Read, Write};
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         write!(
             stream,
-            "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.port
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
         )?;
         let mut answer = String::new();
         stream.read_to_string(&mut answer)?;
@@ -111,7 +126,7 @@ impl S3TestServer {
             Ok(())
         } else {
             Err(std::io::Error::other(format!(
-                "creating bucket {bucket}: {status_line}"
+                "{method} {path}: {status_line}"
             )))
         }
     }

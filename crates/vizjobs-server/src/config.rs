@@ -41,6 +41,8 @@ pub struct ServerConfig {
     /// Failed logins allowed per user and per client address in a window before 429.
     pub login_attempts: u32,
     pub login_window: Duration,
+    /// A connection that has not sent a whole request head in this long is closed.
+    pub header_read_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -61,6 +63,7 @@ impl ServerConfig {
             metrics_private: false,
             login_attempts: 5,
             login_window: Duration::from_secs(300),
+            header_read_timeout: crate::http::HEADER_READ_TIMEOUT,
         }
     }
 }

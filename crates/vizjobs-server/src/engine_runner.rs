@@ -17,7 +17,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
-use vizjobs_engine::{Board, EngineConfig};
+use vizjobs_engine::{Board, EngineConfig, LocalDisk};
 pub use vizjobs_objstore::ObjectStorage;
 
 use crate::runner::{JobSpec, LogLocation, Runner, RunnerError, RunnerHealth};
@@ -146,7 +146,15 @@ impl EngineRunner {
         config.job_type = job.job_type.clone();
         config.title = job.name.clone();
         match &job.location {
-            LogLocation::Local(dir) => Ok(Board::open(dir.clone(), config)),
+            LogLocation::Local { dir, root } => {
+                let source = LocalDisk::confined(dir.clone(), root).map_err(|e| {
+                    RunnerError(format!(
+                        "the log root {} is unreadable: {e}",
+                        root.display()
+                    ))
+                })?;
+                Ok(Board::open_source(dir.clone(), Box::new(source), config))
+            }
             LogLocation::Object { bucket, prefix } => {
                 let storage = self.object_storage()?;
                 let source = storage
@@ -171,10 +179,10 @@ impl EngineRunner {
 impl Runner for EngineRunner {
     async fn start(&self, job: &JobSpec) -> Result<(), RunnerError> {
         match &job.location {
-            LogLocation::Local(dir) if dir.exists() && !dir.is_dir() => {
+            LogLocation::Local { dir, .. } if dir.exists() && !dir.is_dir() => {
                 return Err(RunnerError(format!("{} is not a directory", dir.display())));
             }
-            LogLocation::Local(_) => {}
+            LogLocation::Local { .. } => {}
             LogLocation::Object { .. } => {
                 self.object_storage()?;
             }

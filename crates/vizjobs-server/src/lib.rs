@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod engine_runner;
 pub mod error;
 pub mod health;
+pub mod http;
 pub mod lifecycle;
 pub mod metrics;
 pub mod openapi;
@@ -24,7 +25,6 @@ pub mod state;
 pub mod static_files;
 pub mod train_url;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -202,15 +202,11 @@ impl App {
         let manager = tokio::spawn(lifecycle.run(async move {
             let _ = lifecycle_stop.wait_for(|stopped| *stopped).await;
         }));
-        let server = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown);
-        let result = server.await.context("serving HTTP");
+        let header_read_timeout = self.state.config.header_read_timeout;
+        http::serve(listener, router, shutdown, header_read_timeout).await;
         let _ = stop_tx.send(true);
         let _ = manager.await;
-        result
+        Ok(())
     }
 }
 

@@ -17,7 +17,7 @@ use crate::openapi_extra as extra;
         extra::dashboard, extra::data_runs, extra::data_tags, extra::data_scalars,
         extra::data_histograms, extra::data_images, extra::data_blob, extra::data_text,
         extra::data_pr_curves, extra::data_hparams, extra::data_custom_scalars,
-        extra::data_tensors, extra::data_config
+        extra::data_tensors, extra::data_config, extra::data_logdir
     ),
     components(schemas(
         vizjobs_api::CreateJobRequest, vizjobs_api::CreateJobResponse, vizjobs_api::Job,

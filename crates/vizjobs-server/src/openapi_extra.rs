@@ -124,3 +124,9 @@ fn data_tensors() {}
     params(("project_id" = String, Path), ("job_id" = i64, Path)),
     responses((status = 200, description = r#"{"reload_interval_secs", "job_type", "title"}"#)))]
 fn data_config() {}
+
+/// The logdir as a whole: whether it can be listed, and the loading progress.
+#[utoipa::path(get, path = "/vj/{project_id}/{job_id}/data/logdir", tag = "dashboard",
+    params(("project_id" = String, Path), ("job_id" = i64, Path)),
+    responses((status = 200, description = r#"{"status": "loading"|"ready"|"error", "error": string|null, "runs", "files", "bytes_total", "bytes_read"}"#)))]
+fn data_logdir() {}

@@ -16,8 +16,9 @@ use axum::response::{IntoResponse, Response};
 /// Where a job's logs are, as resolved from its `train_url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogLocation {
-    /// A directory on the server's disk, under one of the allowed roots.
-    Local(PathBuf),
+    /// A directory on the server's disk, under one of the allowed roots: the one in `root`
+    /// (canonical). Links in the directory are followed only as far as `root`.
+    Local { dir: PathBuf, root: PathBuf },
     /// A prefix in S3-compatible object storage.
     Object { bucket: String, prefix: String },
 }
@@ -69,7 +70,7 @@ pub struct PlaceholderRunner {
 #[async_trait]
 impl Runner for PlaceholderRunner {
     async fn start(&self, job: &JobSpec) -> Result<(), RunnerError> {
-        if let LogLocation::Local(dir) = &job.location
+        if let LogLocation::Local { dir, .. } = &job.location
             && dir.exists()
             && !dir.is_dir()
         {

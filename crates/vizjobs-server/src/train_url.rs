@@ -91,8 +91,8 @@ impl StorageRoots {
         if path.split(['/', '\\']).any(|seg| seg == "..") {
             return Err(reject("train_url must not contain '..'"));
         }
-        if !scheme_object && let Some(dir) = self.local(Path::new(path))? {
-            return Ok(LogLocation::Local(dir));
+        if !scheme_object && let Some((dir, root)) = self.local(Path::new(path))? {
+            return Ok(LogLocation::Local { dir, root });
         }
         self.object(path.trim_start_matches('/'))
     }
@@ -100,7 +100,7 @@ impl StorageRoots {
     /// The directory, if `path` lies under a local root. A directory that does not exist yet is
     /// allowed (training may not have started); its nearest existing ancestor is canonicalised so
     /// a symbolic link cannot lead outside the root.
-    fn local(&self, path: &Path) -> Result<Option<PathBuf>, ApiError> {
+    fn local(&self, path: &Path) -> Result<Option<(PathBuf, PathBuf)>, ApiError> {
         if !path
             .components()
             .all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
@@ -124,12 +124,12 @@ impl StorageRoots {
         for name in missing.into_iter().rev() {
             resolved.push(name);
         }
-        if self
+        if let Some(root) = self
             .local_roots
             .iter()
-            .any(|root| resolved.starts_with(root))
+            .find(|root| resolved.starts_with(root))
         {
-            Ok(Some(resolved))
+            Ok(Some((resolved, root.clone())))
         } else if self
             .local_roots
             .iter()
@@ -188,11 +188,23 @@ mod tests {
         std::fs::create_dir_all(root.join("exp1")).unwrap();
 
         let ok = roots.resolve(&format!("{}/exp1/", root.display())).unwrap();
-        assert_eq!(ok, LogLocation::Local(root.join("exp1")));
+        assert_eq!(
+            ok,
+            LogLocation::Local {
+                dir: root.join("exp1"),
+                root: root.clone()
+            }
+        );
         let not_yet = roots
             .resolve(&format!("{}/later/run", root.display()))
             .unwrap();
-        assert_eq!(not_yet, LogLocation::Local(root.join("later/run")));
+        assert_eq!(
+            not_yet,
+            LogLocation::Local {
+                dir: root.join("later/run"),
+                root: root.clone()
+            }
+        );
 
         for bad in [
             format!("{}/../etc", root.display()),

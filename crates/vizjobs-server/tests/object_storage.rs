@@ -416,6 +416,108 @@ async fn growth_new_runs_outage_and_recovery() {
     .await;
     assert_eq!(h.wait_points(&service_url, "third", "loss", 20).await, 20);
     assert_eq!(h.scalars(&service_url, "eval", "loss").await, full);
+    // The outage is over, so it is no longer reported.
+    let healed = h
+        .wait_for(&service_url, "data/runs", "the outage cleared", |runs| {
+            runs.as_array().is_some_and(|a| {
+                a.iter().all(|r| {
+                    r["status"] == "ready"
+                        && r["problems"]
+                            .as_array()
+                            .is_some_and(|p| p.iter().all(|p| p["kind"] != "io_error"))
+                })
+            })
+        })
+        .await;
+    assert_eq!(healed.as_array().map(Vec::len), Some(3), "{healed}");
+}
+
+/// Storage that cannot be reached when the job starts has no run to report the error on: the
+/// logdir's own state (`data/logdir`) does, until the storage answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_down_from_the_start_is_reported_then_recovers() {
+    let mut h = Harness::start().await;
+    h.s3.stop();
+    let service_url = h
+        .create_job(&format!("s3://{BUCKET}/jobs/late/"))
+        .await
+        .unwrap();
+    let down = h
+        .wait_for(&service_url, "data/logdir", "the outage reported", |s| {
+            s["status"] == "error"
+        })
+        .await;
+    let message = down["error"].as_str().unwrap_or_default();
+    assert!(message.contains("s3://training/jobs/late/"), "{down}");
+    let (status, runs) = h.get(&format!("{service_url}data/runs")).await;
+    assert_eq!((status, runs), (200, json!([])));
+
+    h.s3.start_again().unwrap();
+    h.s3.create_bucket(BUCKET).unwrap();
+    h.upload_fixture("tbx_basic", "jobs/late").await;
+    let up = h
+        .wait_for(&service_url, "data/logdir", "recovery", |s| {
+            s["status"] == "ready" && s["error"].is_null()
+        })
+        .await;
+    assert!(up["runs"].as_u64().is_some_and(|n| n > 0), "{up}");
+    assert_eq!(h.wait_points(&service_url, "eval", "loss", 20).await, 20);
+}
+
+/// Storage that refuses the server's credentials (403) is reported on each run as access
+/// denied, while the runs keep what they loaded; once access is granted again the reports clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_denied_is_reported_and_clears() {
+    let h = Harness::start().await;
+    h.upload_fixture("tbx_basic", "jobs/denied").await;
+    let service_url = h
+        .create_job(&format!("s3://{BUCKET}/jobs/denied/"))
+        .await
+        .unwrap();
+    assert_eq!(h.wait_points(&service_url, "eval", "loss", 20).await, 20);
+    let before = h.scalars(&service_url, "eval", "loss").await;
+
+    h.s3.require_auth(true).unwrap();
+    let denied = h
+        .wait_for(
+            &service_url,
+            "data/runs",
+            "access denied reported",
+            |runs| {
+                runs.as_array().is_some_and(|a| {
+                    !a.is_empty()
+                        && a.iter().all(|r| {
+                            r["problems"].as_array().is_some_and(|p| {
+                                p.iter().any(|p| {
+                                    p["kind"] == "io_error"
+                                        && p["message"].as_str().is_some_and(|m| {
+                                            m.contains("s3://training/jobs/denied/")
+                                                && (m.contains("access denied")
+                                                    || m.contains("not authenticated")
+                                                    || m.contains("403"))
+                                        })
+                                })
+                            })
+                        })
+                })
+            },
+        )
+        .await;
+    assert!(!denied.as_array().unwrap().is_empty());
+    assert_eq!(h.scalars(&service_url, "eval", "loss").await, before);
+
+    h.s3.require_auth(false).unwrap();
+    h.wait_for(&service_url, "data/runs", "access restored", |runs| {
+        runs.as_array().is_some_and(|a| {
+            a.iter().all(|r| {
+                r["problems"]
+                    .as_array()
+                    .is_some_and(|p| p.iter().all(|p| p["kind"] != "io_error"))
+            })
+        })
+    })
+    .await;
+    assert_eq!(h.scalars(&service_url, "eval", "loss").await, before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

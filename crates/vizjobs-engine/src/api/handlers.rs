@@ -484,3 +484,18 @@ pub(crate) async fn config(State(shared): Shared_) -> Json<Value> {
         "title": c.title,
     }))
 }
+
+/// The state of the logdir as a whole: whether it can be listed at all (a job whose storage is
+/// unreachable from the start has no run to report it on), and the loading progress.
+pub(crate) async fn logdir(State(shared): Shared_) -> Json<Value> {
+    let error = shared.logdir_error.lock().clone();
+    let progress = shared.progress();
+    Json(json!({
+        "status": if error.is_some() { "error" } else if progress.first_load_done { "ready" } else { "loading" },
+        "error": error,
+        "runs": progress.runs,
+        "files": progress.files,
+        "bytes_total": progress.bytes_total,
+        "bytes_read": progress.bytes_read,
+    }))
+}

@@ -34,6 +34,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/data/custom_scalars", get(handlers::custom_scalars))
         .route("/data/tensors", get(handlers::tensors))
         .route("/data/config", get(handlers::config))
+        .route("/data/logdir", get(handlers::logdir))
         .layer(middleware::from_fn_with_state(shared.clone(), etag))
         .with_state(shared)
 }

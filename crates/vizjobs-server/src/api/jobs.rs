@@ -4,8 +4,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use vizjobs_api::{
-    CreateJobRequest, CreateJobResponse, ErrorBody, Job, JobStatus, ListJobsResponse, ListQuery,
-    SuccessBody, UpdateJobRequest,
+    ApiError, CreateJobRequest, CreateJobResponse, ErrorBody, ErrorCode, Job, JobStatus,
+    ListJobsResponse, ListQuery, SuccessBody, UpdateJobRequest,
 };
 use vizjobs_store::{JobRecord, NewJob};
 
@@ -142,10 +142,7 @@ pub async fn list(
     scope: Scope,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<ListJobsResponse>> {
-    let raw = raw.unwrap_or_default();
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes())
-        .into_owned()
-        .collect();
+    let pairs = query_pairs(raw.as_deref().unwrap_or_default())?;
     let query = ListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let now = state.clock.now_ms();
     let (jobs, total) = state
@@ -303,4 +300,49 @@ pub async fn delete(
         }
     }
     Err(AppError::internal("delete", "the job kept changing status"))
+}
+
+/// The pairs of a query string, decoded as forms are (`+` is a space), refusing what does not
+/// decode to UTF-8: a lenient decoder would turn it into U+FFFD and quietly search for that.
+fn query_pairs(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let decode = |part: &str| {
+        percent_encoding::percent_decode_str(&part.replace('+', " "))
+            .decode_utf8()
+            .map(|text| text.into_owned())
+            .map_err(|_| {
+                ApiError::new(
+                    ErrorCode::InvalidField,
+                    "the query string does not decode to UTF-8",
+                )
+            })
+    };
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((decode(key)?, decode(value)?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_pairs;
+
+    #[test]
+    fn query_pairs_decode_forms_and_refuse_invalid_utf8() {
+        let pairs = query_pairs("search_content=a+b%2Fc&status=1,2&flag&&sort_by=").unwrap();
+        let expected = [
+            ("search_content", "a b/c"),
+            ("status", "1,2"),
+            ("flag", ""),
+            ("sort_by", ""),
+        ];
+        assert_eq!(pairs, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
+        assert_eq!(query_pairs("search_content=%E4%B8%AD").unwrap()[0].1, "中");
+        for bad in ["search_content=%FF%FE", "%C0%AF=1", "status=%C0%80"] {
+            let err = query_pairs(bad).unwrap_err();
+            assert_eq!(err.code.as_str(), "ModelArts.0104", "{bad}");
+        }
+    }
 }
