@@ -81,10 +81,16 @@ impl LocalDisk {
 
 impl LogSource for LocalDisk {
     fn list(&self) -> io::Result<Vec<SourceFile>> {
+        if !self.root.exists() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "the log folder does not exist (yet)",
+            ));
+        }
         if !self.root.is_dir() {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
-                "logdir is not a directory",
+                "the log folder is not a directory",
             ));
         }
         if !self.allowed(&self.root) {

@@ -120,6 +120,22 @@ export async function fetchTags(): Promise<Record<string, RunTags>> {
   return body && typeof body === "object" ? (body as Record<string, RunTags>) : {};
 }
 
+/** The logdir as a whole (`data/logdir`): whether it can be listed at all. */
+export interface LogdirState {
+  status: "loading" | "ready" | "error";
+  error: string | null;
+  runs: number;
+}
+
+export async function fetchLogdir(): Promise<LogdirState | null> {
+  try {
+    return (await getJson("data/logdir")) as LogdirState;
+  } catch {
+    // An older engine without the endpoint: nothing to report.
+    return null;
+  }
+}
+
 export async function fetchConfig(): Promise<DashboardConfig | null> {
   try {
     return (await getJson("data/config")) as DashboardConfig;

@@ -8,7 +8,7 @@ import "../common/base.css";
 import "./dashboard.css";
 import { el } from "../common/dom";
 import { jobTypeLabel } from "../common/format";
-import { DataError, fetchConfig, fetchRuns, fetchTags } from "./api";
+import { DataError, fetchConfig, fetchLogdir, fetchRuns, fetchTags, type LogdirState } from "./api";
 import { assignRunColors } from "./colors";
 import { DistributionsPanel, HistogramsPanel } from "./histograms";
 import { HparamsPanel } from "./hparams";
@@ -172,7 +172,8 @@ class Dashboard {
   private async tick(): Promise<void> {
     window.clearTimeout(this.timer);
     try {
-      const [runs, tags] = await Promise.all([fetchRuns(), fetchTags()]);
+      const [runs, tags, logdir] = await Promise.all([fetchRuns(), fetchTags(), fetchLogdir()]);
+      this.renderLogdirBanner(logdir);
       const runsChanged = JSON.stringify(runs) !== JSON.stringify(this.store.runs);
       const tagsChanged = JSON.stringify(tags) !== JSON.stringify(this.store.tags);
       assignRunColors(runs.map((r) => r.name));
@@ -185,11 +186,11 @@ class Dashboard {
         await this.panel?.refresh();
       }
       this.lastUpdate.textContent = `Updated ${new Date().toLocaleTimeString()}`;
-      this.banner.querySelector(".error")?.remove();
+      this.banner.querySelector(".api-error")?.remove();
     } catch (error) {
       const message = error instanceof DataError ? `${error.status}: ${error.message}` : String(error);
-      this.banner.querySelector(".error")?.remove();
-      this.banner.prepend(el("p", { class: "banner error" }, `Could not reach the data API: ${message}`));
+      this.banner.querySelector(".api-error")?.remove();
+      this.banner.prepend(el("p", { class: "banner error api-error" }, `Could not reach the data API: ${message}`));
     }
     this.schedule();
   }
@@ -217,6 +218,21 @@ class Dashboard {
     }
     this.panel.render();
     if (reason === "runs") void this.panel.refresh();
+  }
+
+  /** The logdir cannot be listed (missing folder, storage down, access denied): say why, since
+   * there may be no run to show it on. */
+  private renderLogdirBanner(logdir: LogdirState | null): void {
+    this.banner.querySelector(".logdir-error")?.remove();
+    if (logdir?.status === "error") {
+      this.banner.prepend(
+        el(
+          "p",
+          { class: "banner error logdir-error" },
+          `The log folder cannot be read: ${logdir.error ?? "unknown error"}. The dashboard shows what was read before and retries on every refresh.`,
+        ),
+      );
+    }
   }
 
   private renderBanners(): void {

@@ -8,7 +8,7 @@
 //   VIZJOBS_SCREENSHOTS folder for screenshots (default ../target/e2e-screenshots)
 //   CHROMIUM            browser binary (default /usr/bin/chromium)
 // Prints one line per check and closes with "N passed, N failed"; exits non-zero on failure.
-import { mkdirSync } from "node:fs";
+import { cpSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
@@ -239,6 +239,30 @@ await check("tensors show shape, dtype and values of the MindSpore run", async (
   await expectShown(rows[0]);
 });
 
+// A job whose log folder does not exist yet (training has not started): the dashboard says so,
+// and the banner goes once the folder appears with event files.
+await check("a log folder that cannot be read is shown, then clears", async () => {
+  const laterName = `later-${Date.now() % 1e8}`;
+  const laterDir = trainUrl.replace(/\/?$/, "").replace(/[^/]+$/, laterName);
+  await page.goto(`${base}/`);
+  await page.getByRole("button", { name: "New job" }).click();
+  await page.getByLabel("Name", { exact: true }).fill(laterName);
+  await page.getByLabel("Log folder (train_url)").fill(laterDir);
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  const row = page.locator(`tr[data-job-name="${laterName}"]`);
+  await row.getByText("Running", { exact: true }).waitFor({ timeout: 60_000 });
+  const url = (await row.getByRole("link", { name: "Open dashboard" }).getAttribute("href")) ?? "";
+  await page.goto(url);
+  const banner = page.locator(".banner.logdir-error");
+  await banner.waitFor({ timeout: 30_000 });
+  const text = await banner.innerText();
+  expect(text.includes("cannot be read"), `banner: ${text}`);
+  await shot("08-logdir-missing");
+  cpSync(`${trainUrl.replace(/\/?$/, "")}/train`, `${laterDir}/train`, { recursive: true });
+  await banner.waitFor({ state: "detached", timeout: 30_000 });
+  await page.locator('.chart-card[data-tag="loss"]').waitFor({ timeout: 30_000 });
+});
+
 await check("no external requests", async () => {
   expect(external.length === 0, external.join(", "));
 });
@@ -248,11 +272,11 @@ await check("stop, then delete the job", async () => {
   const row = page.locator(`tr[data-job-name="${jobName}"]`);
   await row.getByRole("button", { name: `Stop ${jobName}` }).click();
   await row.getByText("Stopped", { exact: true }).waitFor({ timeout: 60_000 });
-  await shot("08-stopped");
+  await shot("09-stopped");
   await row.getByRole("button", { name: `Delete ${jobName}` }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Delete", exact: true }).click();
   await row.waitFor({ state: "detached", timeout: 30_000 });
-  await shot("09-deleted");
+  await shot("10-deleted");
 });
 
 await browser.close();
