@@ -124,7 +124,7 @@ impl Lifecycle {
     pub async fn quick_pass(&self) -> Result<(), StoreError> {
         const MOVING: [JobStatus; 3] = [JobStatus::Init, JobStatus::Waiting, JobStatus::Killing];
         let jobs = self.store.jobs_in_status(&MOVING).await?;
-        let mut running = match self.config.max_running {
+        let running = match self.config.max_running {
             Some(_) => self
                 .store
                 .count_by_status()
@@ -134,28 +134,24 @@ impl Lifecycle {
                 .map_or(0, |(_, n)| n),
             None => 0,
         };
-        for job in jobs {
-            if let Err(err) = self.drive(job, &mut running).await {
-                tracing::warn!("lifecycle step failed: {err}");
-            }
-        }
-        Ok(())
+        self.advance(jobs, running).await
     }
 
-    /// One pass over every active job.
+    /// A pass over every active job, RUNNING ones included (deadlines, recovery), and then over
+    /// the dashboards this process runs for jobs that are no longer active.
     pub async fn pass(&self) -> Result<(), StoreError> {
         let jobs = self.store.jobs_in_status(&ACTIVE).await?;
         let active: HashSet<i64> = jobs.iter().map(|j| j.id).collect();
-        let mut running = jobs
-            .iter()
-            .filter(|j| j.status == JobStatus::Running)
-            .count() as i64;
-        for job in jobs {
-            if let Err(err) = self.drive(job, &mut running).await {
+        let (running_jobs, moving): (Vec<JobRecord>, Vec<JobRecord>) = jobs
+            .into_iter()
+            .partition(|j| j.status == JobStatus::Running);
+        let mut running = running_jobs.len() as i64;
+        for job in running_jobs {
+            if let Err(err) = self.keep_running(job, &mut running).await {
                 tracing::warn!("lifecycle step failed: {err}");
             }
         }
-        // Jobs deleted, or stopped by another replica, release their dashboards here too.
+        self.advance(moving, running).await?;
         let orphans: Vec<i64> = self
             .started()
             .iter()
@@ -168,62 +164,121 @@ impl Lifecycle {
         Ok(())
     }
 
-    /// Moves one job as far as it can go now.
-    async fn drive(&self, mut job: JobRecord, running: &mut i64) -> Result<(), StoreError> {
-        loop {
+    /// Moves INIT jobs to WAITING, WAITING ones to RUNNING (or FAILED) as capacity allows, and
+    /// KILLING ones to KILLED. Each step is one batch of compare-and-set changes in one
+    /// transaction, so a burst of creates costs a few durable commits per pass rather than two
+    /// per job. `running` is how many jobs are RUNNING now.
+    async fn advance(&self, jobs: Vec<JobRecord>, mut running: i64) -> Result<(), StoreError> {
+        let mut waiting = Vec::new();
+        let mut init = Vec::new();
+        let mut killing = Vec::new();
+        for job in jobs {
+            match job.status {
+                JobStatus::Init => init.push(job),
+                JobStatus::Waiting => waiting.push(job),
+                JobStatus::Killing => killing.push(job),
+                _ => {}
+            }
+        }
+
+        let now = self.clock.now_ms();
+        let queued = self
+            .apply(
+                init.iter()
+                    .map(|j| (j.id, j.change_to(JobStatus::Waiting, now, "")))
+                    .collect(),
+            )
+            .await?;
+        waiting.extend(queued.into_iter().map(|(_, job)| job));
+        waiting.sort_by_key(|j| j.id);
+
+        let mut starts = Vec::new();
+        for job in waiting {
+            if self.config.max_running.is_some_and(|max| running >= max) {
+                break;
+            }
             let now = self.clock.now_ms();
-            let next = match job.status {
-                JobStatus::Init => job.change_to(JobStatus::Waiting, now, ""),
-                JobStatus::Waiting => {
-                    if self.config.max_running.is_some_and(|max| *running >= max) {
-                        return Ok(());
-                    }
-                    match self.start_runner(&job).await {
-                        Ok(()) => {
-                            *running += 1;
-                            job.change_to(JobStatus::Running, now, "")
-                        }
-                        Err(message) => job.change_to(JobStatus::Failed, now, &message),
-                    }
+            match self.start_runner(&job).await {
+                Ok(()) => {
+                    running += 1;
+                    starts.push((job.id, job.change_to(JobStatus::Running, now, "")));
                 }
-                JobStatus::Running => {
-                    if job.stop_deadline_ms.is_some_and(|deadline| now >= deadline) {
-                        self.stop_runner(job.id).await;
-                        *running -= 1;
-                        job.change_to(JobStatus::Completed, now, "")
-                    } else if !self.started().contains(&job.id) {
-                        match self.start_runner(&job).await {
-                            Ok(()) => return Ok(()),
-                            Err(message) => {
-                                *running -= 1;
-                                job.change_to(JobStatus::Failed, now, &message)
-                            }
-                        }
-                    } else {
-                        return Ok(());
-                    }
-                }
-                JobStatus::Killing => {
-                    self.stop_runner(job.id).await;
-                    job.change_to(JobStatus::Killed, now, "")
-                }
-                _ => return Ok(()),
-            };
-            let to = next.status;
-            match self.store.change_job(job.id, &next).await? {
-                Some(updated) => {
-                    tracing::info!(job_id = job.id, from = %job.status, to = %to, "job status changed");
-                    job = updated;
-                }
-                // Someone else (the API, another replica) moved it first; the next pass sees it.
-                None => {
-                    if to == JobStatus::Running {
-                        self.stop_runner(job.id).await;
-                    }
-                    return Ok(());
+                Err(message) => {
+                    starts.push((job.id, job.change_to(JobStatus::Failed, now, &message)))
                 }
             }
         }
+        let started: HashSet<i64> = match self.apply(starts.clone()).await {
+            Ok(applied) => applied.into_iter().map(|(id, _)| id).collect(),
+            Err(err) => {
+                // Nothing was written: the jobs stay WAITING and the next pass starts them again
+                // (starting is idempotent); meanwhile their dashboards must not serve.
+                for (id, change) in &starts {
+                    if change.status == JobStatus::Running {
+                        self.stop_runner(*id).await;
+                    }
+                }
+                return Err(err);
+            }
+        };
+        for (id, change) in &starts {
+            // Another replica moved the job on (or it was stopped meanwhile): not ours to serve.
+            if change.status == JobStatus::Running && !started.contains(id) {
+                self.stop_runner(*id).await;
+            }
+        }
+
+        for job in &killing {
+            self.stop_runner(job.id).await;
+        }
+        let now = self.clock.now_ms();
+        self.apply(
+            killing
+                .iter()
+                .map(|j| (j.id, j.change_to(JobStatus::Killed, now, "")))
+                .collect(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Writes a batch of changes; returns the jobs they applied to, as they are now.
+    async fn apply(
+        &self,
+        changes: Vec<(i64, vizjobs_store::JobChange)>,
+    ) -> Result<Vec<(i64, JobRecord)>, StoreError> {
+        let outcomes = self.store.change_jobs(&changes).await?;
+        let mut applied = Vec::new();
+        for ((id, change), outcome) in changes.iter().zip(outcomes) {
+            if let Some(job) = outcome {
+                tracing::info!(job_id = id, from = %change.expected, to = %change.status, "job status changed");
+                applied.push((*id, job));
+            }
+        }
+        Ok(applied)
+    }
+
+    /// A RUNNING job: auto-stopped once its deadline has passed, its dashboard started again if
+    /// this process does not run it (after a restart, say).
+    async fn keep_running(&self, job: JobRecord, running: &mut i64) -> Result<(), StoreError> {
+        let now = self.clock.now_ms();
+        let next = if job.stop_deadline_ms.is_some_and(|deadline| now >= deadline) {
+            self.stop_runner(job.id).await;
+            *running -= 1;
+            job.change_to(JobStatus::Completed, now, "")
+        } else if !self.started().contains(&job.id) {
+            match self.start_runner(&job).await {
+                Ok(()) => return Ok(()),
+                Err(message) => {
+                    *running -= 1;
+                    job.change_to(JobStatus::Failed, now, &message)
+                }
+            }
+        } else {
+            return Ok(());
+        };
+        self.apply(vec![(job.id, next)]).await?;
+        Ok(())
     }
 
     fn started(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {

@@ -252,6 +252,35 @@ impl JobStore for PostgresStore {
             .transpose()
     }
 
+    async fn change_jobs(&self, changes: &[(i64, JobChange)]) -> Result<Vec<Option<JobRecord>>> {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "UPDATE jobs SET status = $1, run_ms_before = $2, running_since_ms = $3, \
+             stop_deadline_ms = $4, status_message = $5 \
+             WHERE id = $6 AND status = $7 RETURNING {JOB_COLUMNS}"
+        );
+        let mut tx = self.pool.begin().await.map_err(plain)?;
+        let mut outcomes = Vec::with_capacity(changes.len());
+        for (id, change) in changes {
+            let row = sqlx::query(&sql)
+                .bind(change.status.code())
+                .bind(change.run_ms_before)
+                .bind(change.running_since_ms)
+                .bind(change.stop_deadline_ms)
+                .bind(&change.status_message)
+                .bind(id)
+                .bind(change.expected.code())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(plain)?;
+            outcomes.push(row.as_ref().map(job_from_row).transpose()?);
+        }
+        tx.commit().await.map_err(plain)?;
+        Ok(outcomes)
+    }
+
     async fn delete_job(&self, project_id: &str, id: i64, expected: JobStatus) -> Result<bool> {
         let done =
             sqlx::query("DELETE FROM jobs WHERE id = $1 AND project_id = $2 AND status = $3")

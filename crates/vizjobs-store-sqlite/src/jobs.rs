@@ -242,6 +242,39 @@ impl JobStore for SqliteStore {
             .transpose()
     }
 
+    async fn change_jobs(&self, changes: &[(i64, JobChange)]) -> Result<Vec<Option<JobRecord>>> {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "UPDATE jobs SET status = ?, run_ms_before = ?, running_since_ms = ?, \
+             stop_deadline_ms = ?, status_message = ? \
+             WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}"
+        );
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(plain)?;
+        let mut outcomes = Vec::with_capacity(changes.len());
+        for (id, change) in changes {
+            let row = sqlx::query(&sql)
+                .bind(change.status.code())
+                .bind(change.run_ms_before)
+                .bind(change.running_since_ms)
+                .bind(change.stop_deadline_ms)
+                .bind(&change.status_message)
+                .bind(id)
+                .bind(change.expected.code())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(plain)?;
+            outcomes.push(row.as_ref().map(job_from_row).transpose()?);
+        }
+        tx.commit().await.map_err(plain)?;
+        Ok(outcomes)
+    }
+
     async fn delete_job(&self, project_id: &str, id: i64, expected: JobStatus) -> Result<bool> {
         let done = sqlx::query("DELETE FROM jobs WHERE id = ? AND project_id = ? AND status = ?")
             .bind(id)

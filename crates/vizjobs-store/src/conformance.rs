@@ -66,6 +66,7 @@ macro_rules! conformance_tests {
             quota_holds_under_concurrent_creates,
             job_ids_are_never_reused,
             change_job_is_compare_and_set,
+            change_jobs_applies_each_change_once,
             delete_job_is_compare_and_set,
             list_filters_by_status_and_search,
             list_pages_cover_every_job_once,
@@ -831,6 +832,47 @@ pub async fn change_job_is_compare_and_set(store: &dyn Store) {
         store.get_job("p", job.id).await.unwrap().unwrap().status,
         JobStatus::Init
     );
+}
+
+pub async fn change_jobs_applies_each_change_once(store: &dyn Store) {
+    add_project(store, "p").await;
+    let a = add_job(store, "p", "a").await;
+    let b = add_job(store, "p", "b").await;
+    let c = add_job(store, "p", "c").await;
+    assert_eq!(store.change_jobs(&[]).await.unwrap(), Vec::new());
+
+    // `b` has moved on already: its change is skipped, the others apply.
+    let b_waiting = store
+        .change_job(b.id, &b.change_to(JobStatus::Waiting, T0 + 500, ""))
+        .await
+        .unwrap()
+        .expect("applied");
+    let changes = [
+        (a.id, a.change_to(JobStatus::Waiting, T0 + 1_000, "")),
+        (b.id, b.change_to(JobStatus::Waiting, T0 + 1_000, "")),
+        (c.id, c.change_to(JobStatus::Failed, T0 + 1_000, "no logs")),
+        (c.id + 1000, c.change_to(JobStatus::Waiting, T0 + 1_000, "")),
+    ];
+    let outcomes = store.change_jobs(&changes).await.unwrap();
+    assert_eq!(outcomes.len(), 4);
+    let a_now = outcomes[0].clone().expect("a applied");
+    assert_eq!(a_now.status, JobStatus::Waiting);
+    assert_eq!(outcomes[1], None, "b had moved on");
+    assert_eq!(
+        outcomes[2].as_ref().map(|j| j.status),
+        Some(JobStatus::Failed)
+    );
+    assert_eq!(
+        outcomes[2].as_ref().map(|j| j.status_message.as_str()),
+        Some("no logs")
+    );
+    assert_eq!(outcomes[3], None, "no such job");
+    assert_eq!(store.get_job("p", a.id).await.unwrap(), Some(a_now));
+    assert_eq!(store.get_job("p", b.id).await.unwrap(), Some(b_waiting));
+
+    // Applying the same batch again changes nothing.
+    let again = store.change_jobs(&changes).await.unwrap();
+    assert!(again.iter().all(Option::is_none), "{again:?}");
 }
 
 pub async fn delete_job_is_compare_and_set(store: &dyn Store) {

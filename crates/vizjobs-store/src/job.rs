@@ -130,6 +130,11 @@ pub trait JobStore: Send + Sync {
     /// `None` when the job is gone or its status moved on.
     async fn change_job(&self, id: i64, change: &JobChange) -> Result<Option<JobRecord>>;
 
+    /// Applies several changes, each exactly as [`JobStore::change_job`] would (one whose job
+    /// moved on is skipped, answered `None`), in one transaction: one durable commit for all,
+    /// which is what lets the lifecycle keep up with bursts of creates. All or none are written.
+    async fn change_jobs(&self, changes: &[(i64, JobChange)]) -> Result<Vec<Option<JobRecord>>>;
+
     /// Deletes the job if its status is still `expected`; false otherwise.
     async fn delete_job(&self, project_id: &str, id: i64, expected: JobStatus) -> Result<bool>;
 
