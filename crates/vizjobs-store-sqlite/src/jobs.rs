@@ -221,25 +221,9 @@ impl JobStore for SqliteStore {
     }
 
     async fn change_job(&self, id: i64, change: &JobChange) -> Result<Option<JobRecord>> {
-        let sql = format!(
-            "UPDATE jobs SET status = ?, run_ms_before = ?, running_since_ms = ?, \
-             stop_deadline_ms = ?, status_message = ? \
-             WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}"
-        );
-        sqlx::query(&sql)
-            .bind(change.status.code())
-            .bind(change.run_ms_before)
-            .bind(change.running_since_ms)
-            .bind(change.stop_deadline_ms)
-            .bind(&change.status_message)
-            .bind(id)
-            .bind(change.expected.code())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(plain)?
-            .as_ref()
-            .map(job_from_row)
-            .transpose()
+        // One change is a batch of one: the same statement, and one commit either way.
+        let mut outcomes = self.change_jobs(&[(id, change.clone())]).await?;
+        Ok(outcomes.pop().flatten())
     }
 
     async fn change_jobs(&self, changes: &[(i64, JobChange)]) -> Result<Vec<Option<JobRecord>>> {
