@@ -43,6 +43,9 @@ pub struct ServerConfig {
     pub login_window: Duration,
     /// A connection that has not sent a whole request head in this long is closed.
     pub header_read_timeout: Duration,
+    /// How long a token lookup is reused; a revocation made outside this process (a password
+    /// change by `vizjobs admin`, another replica) takes up to this long to apply here.
+    pub token_cache_ttl: Duration,
 }
 
 impl ServerConfig {
@@ -64,6 +67,7 @@ impl ServerConfig {
             login_attempts: 5,
             login_window: Duration::from_secs(300),
             header_read_timeout: crate::http::HEADER_READ_TIMEOUT,
+            token_cache_ttl: crate::auth::token_cache::TOKEN_CACHE_TTL,
         }
     }
 }

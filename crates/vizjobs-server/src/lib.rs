@@ -138,6 +138,7 @@ impl App {
         let auth = Arc::new(Auth {
             master,
             throttle: LoginThrottle::new(config.login_attempts, config.login_window),
+            tokens: auth::token_cache::TokenCache::new(config.token_cache_ttl),
         });
         let state = AppState {
             store,

@@ -97,11 +97,15 @@ impl JobStore for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(plain)?;
-        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE project_id = ?")
-            .bind(&job.project_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(plain)?;
+        // Counting stops at the quota: the check costs O(quota), not O(jobs).
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE project_id = ? LIMIT ?)",
+        )
+        .bind(&job.project_id)
+        .bind(quota.max(0))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(plain)?;
         if held >= quota {
             return Err(StoreError::QuotaExceeded { limit: quota });
         }

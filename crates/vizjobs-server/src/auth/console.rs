@@ -132,7 +132,9 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
                     "The X-CSRF-Token header is missing or wrong",
                 ));
             }
-            state.store.delete_token(&token_digest(&session)).await?;
+            let digest = token_digest(&session);
+            state.store.delete_token(&digest).await?;
+            state.auth.tokens.forget(&digest);
         }
         let mut response = StatusCode::NO_CONTENT.into_response();
         response

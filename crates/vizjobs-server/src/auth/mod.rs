@@ -15,6 +15,7 @@ pub mod console;
 pub mod iam;
 pub mod secrets;
 pub mod throttle;
+pub mod token_cache;
 
 use std::net::SocketAddr;
 
@@ -43,6 +44,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 pub struct Auth {
     pub master: MasterKey,
     pub throttle: LoginThrottle,
+    pub tokens: token_cache::TokenCache,
 }
 
 /// How a caller proved who they are.
@@ -219,11 +221,15 @@ pub async fn check_token(
     if token.is_empty() || token.len() > 512 {
         return Err(invalid());
     }
-    let record = state
-        .store
-        .get_token(&token_digest(token))
-        .await?
-        .ok_or_else(invalid)?;
+    let digest = token_digest(token);
+    let record = match state.auth.tokens.get(&digest) {
+        Some(record) => record,
+        None => {
+            let record = state.store.get_token(&digest).await?.ok_or_else(invalid)?;
+            state.auth.tokens.insert(digest, record.clone());
+            record
+        }
+    };
     if only.is_some_and(|kind| kind != record.kind) {
         return Err(invalid());
     }
