@@ -55,7 +55,7 @@ train_url="$(cd "$data/logs/bench" && pwd -P)"
 echo "== starting vizjobs serve on $endpoint, data in $data (SQLite)"
 # The environment must not point the server at another database.
 env $(env | sed -n 's/^\(VIZJOBS_[A-Z_]*\)=.*/-u \1/p') RUST_LOG=warn \
-  "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" --job-quota 1000000 \
+  "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" --job-quota 1000000 ${SERVE_ARGS:-} \
   >"$data/server.out" 2>"$data/server.log" &
 server_pid=$!
 for _ in $(seq 1 300); do

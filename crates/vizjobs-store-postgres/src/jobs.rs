@@ -90,27 +90,16 @@ fn push_sort_expression(qb: &mut QueryBuilder<'_, Postgres>, key: SortKey, now_m
 impl JobStore for PostgresStore {
     async fn create_job(&self, job: NewJob, quota: i64) -> Result<JobRecord> {
         let mut tx = self.pool.begin().await.map_err(plain)?;
-        // Creates for one project queue on its row; the count below then sees every job the
-        // previous holder of the lock committed. NO KEY UPDATE does not block the key-share locks
-        // that foreign key checks of other writers take.
-        let project: Option<i32> =
-            sqlx::query_scalar("SELECT 1 FROM projects WHERE id = $1 FOR NO KEY UPDATE")
+        // Creates for one project queue on its row; its job count (kept by a trigger, migration
+        // 0002) then includes every job the previous holder of the lock committed. NO KEY UPDATE
+        // does not block the key-share locks that foreign key checks of other writers take.
+        let held: i64 =
+            sqlx::query_scalar("SELECT job_count FROM projects WHERE id = $1 FOR NO KEY UPDATE")
                 .bind(&job.project_id)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(plain)?;
-        if project.is_none() {
-            return Err(StoreError::Missing(format!("project {:?}", job.project_id)));
-        }
-        // Counting stops at the quota: the check costs O(quota), not O(jobs).
-        let held: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE project_id = $1 LIMIT $2) AS held",
-        )
-        .bind(&job.project_id)
-        .bind(quota.max(0))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(plain)?;
+                .map_err(plain)?
+                .ok_or_else(|| StoreError::Missing(format!("project {:?}", job.project_id)))?;
         if held >= quota {
             return Err(StoreError::QuotaExceeded { limit: quota });
         }

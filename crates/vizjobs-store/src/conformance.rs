@@ -733,6 +733,13 @@ pub async fn quota_is_enforced(store: &dyn Store) {
         .await
         .expect("slot freed");
     assert_eq!(store.count_jobs("p").await.unwrap(), 3);
+    // A project removed (with its jobs) and made again starts with no job held.
+    assert!(store.delete_project("q").await.unwrap());
+    add_project(store, "q").await;
+    store
+        .create_job(new_job("q", "again"), 1)
+        .await
+        .expect("the removed project's jobs no longer count");
 }
 
 pub async fn quota_holds_under_concurrent_creates(store: &dyn Store) {
