@@ -433,7 +433,8 @@ async fn growth_new_runs_outage_and_recovery() {
 }
 
 /// Storage that cannot be reached when the job starts has no run to report the error on: the
-/// logdir's own state (`data/logdir`) does, until the storage answers.
+/// logdir's own state (`data/logdir`) does (endpoint down, then bucket not found), until the
+/// storage answers with the logs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_down_from_the_start_is_reported_then_recovers() {
     let mut h = Harness::start().await;
@@ -452,7 +453,28 @@ async fn storage_down_from_the_start_is_reported_then_recovers() {
     let (status, runs) = h.get(&format!("{service_url}data/runs")).await;
     assert_eq!((status, runs), (200, json!([])));
 
+    // Storage answers, but the bucket is not there (moto restarts empty): not found.
     h.s3.start_again().unwrap();
+    let missing = h
+        .wait_for(
+            &service_url,
+            "data/logdir",
+            "the missing bucket reported",
+            |s| {
+                s["status"] == "error"
+                    && s["error"]
+                        .as_str()
+                        .is_some_and(|e| e.contains("NoSuchBucket") || e.contains("not found"))
+            },
+        )
+        .await;
+    assert!(
+        missing["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("s3://training/jobs/late/"),
+        "{missing}"
+    );
     h.s3.create_bucket(BUCKET).unwrap();
     h.upload_fixture("tbx_basic", "jobs/late").await;
     let up = h
