@@ -151,7 +151,10 @@ impl Lifecycle {
                 tracing::warn!("lifecycle step failed: {err}");
             }
         }
-        self.advance(moving, running).await?;
+        if let Err(err) = self.advance(moving, running).await {
+            tracing::warn!("lifecycle step failed: {err}");
+        }
+        // Jobs deleted, or stopped by another replica, release their dashboards here too.
         let orphans: Vec<i64> = self
             .started()
             .iter()
