@@ -35,9 +35,9 @@ pub struct EngineConfig {
     /// How often the logdir is rescanned for new runs, files and records.
     pub reload_interval: Duration,
     pub samples: SampleLimits,
-    /// `tensorboard` or `mindinsight`: only the page's label and defaults depend on it; both
-    /// formats are always read.
-    pub job_type: String,
+    /// The job's type (`tensorboard` or `mindinsight`) when the board serves a job; `None` for
+    /// `vizjobs board`. Only the page's label depends on it: both formats are always read.
+    pub job_type: Option<String>,
     /// Title shown by the dashboard.
     pub title: String,
 }
@@ -47,7 +47,7 @@ impl Default for EngineConfig {
         EngineConfig {
             reload_interval: Duration::from_secs(5),
             samples: SampleLimits::default(),
-            job_type: "tensorboard".to_owned(),
+            job_type: None,
             title: "vizjobs".to_owned(),
         }
     }

@@ -203,6 +203,9 @@ async fn unreadable_logdirs_and_files_are_reported_while_they_last() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let logdir = tmp.path().join("not-yet");
     let (_board, base) = serve(logdir.clone(), RELOAD).await;
+    // A board that serves no job has no job type to show.
+    let config = get_json(&format!("{base}data/config")).await;
+    assert!(config["job_type"].is_null(), "{config}");
     let state = get_json(&format!("{base}data/logdir")).await;
     assert_eq!(state["status"], "error", "{state}");
     assert!(

@@ -143,7 +143,7 @@ impl EngineRunner {
 
     fn open_board(&self, job: &JobSpec) -> Result<Arc<Board>, RunnerError> {
         let mut config = self.config.engine.clone();
-        config.job_type = job.job_type.clone();
+        config.job_type = Some(job.job_type.clone());
         config.title = job.name.clone();
         match &job.location {
             LogLocation::Local { dir, root } => {

@@ -47,7 +47,8 @@ export interface RunTags {
 
 export interface DashboardConfig {
   reload_interval_secs: number;
-  job_type: string;
+  /** The job's type; null in `vizjobs board`, which serves no job. */
+  job_type: string | null;
   title: string;
 }
 

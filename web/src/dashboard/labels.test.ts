@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { jobTypeLabel } from "../common/format";
-import { formatBadge, isJobDashboard } from "./labels";
+import { formatBadge } from "./labels";
 
 describe("labels", () => {
   it("names each run format with a short badge and a tooltip", () => {
@@ -14,13 +14,5 @@ describe("labels", () => {
     expect(jobTypeLabel("mindinsight")).toBe("MindInsight");
     expect(jobTypeLabel("tensorboard")).toBe("TensorBoard");
     expect(jobTypeLabel("other")).toBe("other");
-  });
-
-  it("tells a job's dashboard from the board", () => {
-    expect(isJobDashboard("/vj/0a1b2c/17/")).toBe(true);
-    expect(isJobDashboard("/prefix/vj/p/17")).toBe(true);
-    expect(isJobDashboard("/")).toBe(false);
-    expect(isJobDashboard("/vj/p/")).toBe(false);
-    expect(isJobDashboard("/vj/p/17/data/runs")).toBe(false);
   });
 });

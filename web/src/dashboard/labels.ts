@@ -19,11 +19,3 @@ export function formatBadge(format: string): Badge {
       return { text: format.slice(0, 12), title: `Log format: ${format}` };
   }
 }
-
-/**
- * Whether the page is a job's dashboard (`…/vj/{project}/{job}/`) rather than `vizjobs board`.
- * The board has no job, so its config's `job_type` is only a default and is not shown.
- */
-export function isJobDashboard(pathname: string): boolean {
-  return /\/vj\/[^/]+\/[^/]+\/?$/.test(pathname);
-}

@@ -13,7 +13,6 @@ import { assignRunColors } from "./colors";
 import { DistributionsPanel, HistogramsPanel } from "./histograms";
 import { HparamsPanel } from "./hparams";
 import { ImagesPanel } from "./images";
-import { isJobDashboard } from "./labels";
 import type { Panel } from "./panel";
 import { PrCurvesPanel } from "./pr-curves";
 import { RunsPanel } from "./runs-panel";
@@ -121,7 +120,7 @@ class Dashboard {
         document.title = `${config.title} · vizjobs`;
         (document.getElementById("title") as HTMLElement).textContent = config.title;
       }
-      if (config.job_type && isJobDashboard(window.location.pathname)) {
+      if (config.job_type) {
         const label = jobTypeLabel(config.job_type);
         this.jobType.textContent = `${label} job`;
         this.jobType.title = `Job type: ${config.job_type}`;
