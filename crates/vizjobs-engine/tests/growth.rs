@@ -230,10 +230,11 @@ async fn unreadable_logdirs_and_files_are_reported_while_they_last() {
 
     let aside = tmp.path().join("aside");
     std::fs::rename(&file, &aside).expect("move away");
-    wait_until(&format!("{base}data/runs"), "io_error reported", |r| {
+    let runs = wait_until(&format!("{base}data/runs"), "io_error reported", |r| {
         io_errors(r) == 1
     })
     .await;
+    assert_eq!(runs[0]["status"], "error", "{runs}");
     assert_eq!(scalars(&base, "a", "loss").await.len(), 3, "data kept");
 
     std::fs::rename(&aside, &file).expect("move back");

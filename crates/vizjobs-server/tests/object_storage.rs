@@ -509,17 +509,18 @@ async fn access_denied_is_reported_and_clears() {
                 runs.as_array().is_some_and(|a| {
                     !a.is_empty()
                         && a.iter().all(|r| {
-                            r["problems"].as_array().is_some_and(|p| {
-                                p.iter().any(|p| {
-                                    p["kind"] == "io_error"
-                                        && p["message"].as_str().is_some_and(|m| {
-                                            m.contains("s3://training/jobs/denied/")
-                                                && (m.contains("access denied")
-                                                    || m.contains("not authenticated")
-                                                    || m.contains("403"))
-                                        })
+                            r["status"] == "error"
+                                && r["problems"].as_array().is_some_and(|p| {
+                                    p.iter().any(|p| {
+                                        p["kind"] == "io_error"
+                                            && p["message"].as_str().is_some_and(|m| {
+                                                m.contains("s3://training/jobs/denied/")
+                                                    && (m.contains("access denied")
+                                                        || m.contains("not authenticated")
+                                                        || m.contains("403"))
+                                            })
+                                    })
                                 })
-                            })
                         })
                 })
             },

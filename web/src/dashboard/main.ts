@@ -235,15 +235,19 @@ class Dashboard {
   }
 
   private renderBanners(): void {
-    const lossy = this.store.runs.filter((r) => r.data_loss > 0 || r.status === "error");
+    // Lost records are history; an unreadable run (storage down, a file gone) is a condition now.
+    const lost = this.store.runs.filter((r) => r.data_loss > 0).map((r) => `${r.name} (${r.data_loss} lost)`);
+    const unreadable = this.store.runs.filter((r) => r.status === "error").map((r) => r.name);
     this.banner.querySelector(".data-loss")?.remove();
-    if (lossy.length > 0) {
-      const names = lossy.map((r) => (r.data_loss > 0 ? `${r.name} (${r.data_loss} lost)` : `${r.name} (unreadable)`));
+    const parts: string[] = [];
+    if (lost.length > 0) parts.push(`Data loss: some records could not be read in ${lost.join(", ")}.`);
+    if (unreadable.length > 0) parts.push(`Cannot be read now: ${unreadable.join(", ")}.`);
+    if (parts.length > 0) {
       this.banner.append(
         el(
           "p",
           { class: "banner warning-banner data-loss" },
-          `⚠ Data loss: some records could not be read in ${names.join(", ")}. Hover the ⚠ next to a run for details.`,
+          `⚠ ${parts.join(" ")} Hover the ⚠ next to a run for details.`,
         ),
       );
     }

@@ -51,9 +51,12 @@ pub(crate) async fn runs(State(shared): Shared_) -> Json<Value> {
         let data = run.data.read();
         let mut problems = data.problems.clone();
         problems.extend(empty_files);
+        // An I/O error is reported only while it lasts, so it makes the run's status an error
+        // for that long (storage down, say), even with data loaded before.
+        let unreadable = problems.iter().any(|p| p.kind == "io_error");
         let status = if !loaded {
             "loading"
-        } else if data.records == 0 && !problems.is_empty() {
+        } else if unreadable || (data.records == 0 && !problems.is_empty()) {
             "error"
         } else {
             "ready"
