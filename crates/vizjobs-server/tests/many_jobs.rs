@@ -4,6 +4,8 @@
 //! viewed, and the test checks that only those hold loaded boards, that idle boards are
 //! evicted, that stopping a job frees its board, and reports the process RSS at each stage.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,7 +71,7 @@ async fn a_thousand_running_jobs_hold_memory_only_while_viewed() {
     }));
     let client = reqwest::Client::new();
     let base = format!("http://{addr}");
-    let token = common_login(&client, &base, &creds).await;
+    let token = common::login(&client, &base, &creds).await;
     let jobs_url = format!("{base}/v1/{}/visualization-jobs", creds.project_id);
     let rss_start = rss_mib();
 
@@ -172,19 +174,4 @@ async fn a_thousand_running_jobs_hold_memory_only_while_viewed() {
     );
     let _ = tx.send(());
     server.await.unwrap().unwrap();
-}
-
-async fn common_login(client: &reqwest::Client, base: &str, creds: &Credentials) -> String {
-    let resp = client
-        .post(format!("{base}/v3/auth/tokens"))
-        .json(&json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": creds.username, "password": creds.password, "domain": {"name": creds.account}}}},
-            "scope": {"project": {"id": creds.project_id}}}}))
-        .send()
-        .await
-        .unwrap();
-    resp.headers()["x-subject-token"]
-        .to_str()
-        .unwrap()
-        .to_owned()
 }

@@ -1,6 +1,8 @@
 //! Jobs whose logs live in S3-compatible object storage, end to end: a real server with the
 //! engine runner, a real S3 server on loopback (moto, started per test), real HTTP.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -90,7 +92,7 @@ impl Harness {
         }));
         let client = reqwest::Client::new();
         let base = format!("http://{addr}");
-        let token = login(&client, &base, &creds).await;
+        let token = common::login(&client, &base, &creds).await;
         let jobs_url = format!("{base}/v1/{}/visualization-jobs", creds.project_id);
         Harness {
             s3,
@@ -237,22 +239,6 @@ impl Drop for Harness {
             let _ = tx.send(());
         }
     }
-}
-
-async fn login(client: &reqwest::Client, base: &str, creds: &Credentials) -> String {
-    let resp = client
-        .post(format!("{base}/v3/auth/tokens"))
-        .json(&json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": creds.username, "password": creds.password, "domain": {"name": creds.account}}}},
-            "scope": {"project": {"id": creds.project_id}}}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 201, "login");
-    resp.headers()["x-subject-token"]
-        .to_str()
-        .unwrap()
-        .to_owned()
 }
 
 fn points(v: &Value) -> Vec<(i64, f64, f32)> {
