@@ -229,11 +229,6 @@ impl Board {
         self.shared.progress()
     }
 
-    /// Why the logdir itself cannot be listed, if it cannot (storage unreachable, say).
-    pub fn logdir_error(&self) -> Option<String> {
-        self.shared.logdir_error.lock().clone()
-    }
-
     /// Approximate heap bytes held by the loaded data and read buffers.
     pub fn memory_bytes(&self) -> usize {
         let runs: Vec<Arc<Run>> = self.shared.runs.read().values().cloned().collect();
