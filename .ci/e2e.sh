@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Browser tests of the web front end against a real `vizjobs serve` (issue 6).
+# Unit tests of the web front end (vitest), then browser tests against a real `vizjobs serve`
+# (issue 6).
 #
 # Self-contained: installs Debian's chromium if it is missing, the npm packages of web/ if they
 # are not installed, builds the `vizjobs` binary unless $VIZJOBS_BIN names one, then starts the
@@ -48,6 +49,9 @@ if ! cmp -s package-lock.json node_modules/.package-lock.json.e2e-stamp 2>/dev/n
   npm ci --no-audit --no-fund --prefer-offline
   cp package-lock.json node_modules/.package-lock.json.e2e-stamp
 fi
+
+say "unit tests of web/ (vitest)"
+npm test --silent
 
 if [ -n "${VIZJOBS_BIN:-}" ]; then
   bin="$VIZJOBS_BIN"

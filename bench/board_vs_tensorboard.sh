@@ -7,8 +7,9 @@
 #   1. parse throughput: `cat` of the logdir vs the engine's first load (all cores), for the
 #      TensorBoard logdir and the MindSpore one;
 #   2. the shared harness (bench_tb.py): t_done, peak RSS, CPU, A/B alternating repetitions;
-#   3. the same polling protocol with a Rust client (serve_check), which takes the client's own
-#      JSON parsing out of t_done (see bench/README.md for why that matters);
+#   3. the same polling protocol with a Rust client (serve_check), which takes the harness's
+#      CPython parsing out of t_done (see bench/README.md for why that matters), fetching every
+#      series as JSON and, separately, in the binary form (`format=binary`);
 # and prints medians and ratios. Set SHARED_DIR if ../shared is elsewhere, CARGO_TARGET_DIR for
 # the build directory, VIZJOBS_BOARD to time another command than `vizjobs board` (e.g. the engine's
 # `board` example, which serves the same data API without the web page).
@@ -85,6 +86,7 @@ echo "== same protocol, Rust client (serve_check) =="
 "$bin/examples/serve_check" --logdir "$logdir" --reps "$reps" \
   --server "tb-fast=tensorboard:$venv/bin/tensorboard --logdir {logdir} --host {host} --port {port} --load_fast=true" \
   --server "vizjobs=vizjobs:$board_cmd --logdir {logdir} --listen {host}:{port}" \
+  --server "vizjobs-bin=vizjobs-binary:$board_cmd --logdir {logdir} --listen {host}:{port}" \
   | tee "$out/serve_check.txt"
 
 echo "== summary ($size logdir, $reps reps; load now: $(cut -d' ' -f1-3 /proc/loadavg)) =="
@@ -103,8 +105,9 @@ row("harness CPU seconds (median)", "cpu_seconds_median", "s")
 print("points per series: tb-fast %s, vizjobs %s" % (tb["points_per_series"], vj["points_per_series"]))
 fast = {name: (float(t), float(m)) for name, t, m in re.findall(
     r"^(\S+)\s+median t_done ([0-9.]+) s, median peak RSS ([0-9.]+) MiB", open(sys.argv[2]).read(), re.M)}
-if "tb-fast" in fast and "vizjobs" in fast:
-    (a, ra), (b, rb) = fast["tb-fast"], fast["vizjobs"]
-    print("%-34s tb-fast %8.3f s  vizjobs %8.3f s  ratio %.3f" % ("Rust client t_done (median)", a, b, b / a))
-    print("%-34s tb-fast %8.1f MiB vizjobs %8.1f MiB ratio %.3f" % ("Rust client peak RSS (median)", ra, rb, rb / ra))
+for name, label in (("vizjobs", "JSON"), ("vizjobs-bin", "binary")):
+    if "tb-fast" in fast and name in fast:
+        (a, ra), (b, rb) = fast["tb-fast"], fast[name]
+        print("%-34s tb-fast %8.3f s  %s %8.3f s  ratio %.3f" % ("Rust client t_done, %s" % label, a, name, b, b / a))
+        print("%-34s tb-fast %8.1f MiB %s %8.1f MiB ratio %.3f" % ("Rust client peak RSS, %s" % label, ra, name, rb, rb / ra))
 PY

@@ -12,7 +12,7 @@ async fn main() {
     let (mut points, mut scalar_bytes, mut total) = (0usize, 0usize, 0usize);
     for run in board.runs() {
         let d = run.data.read();
-        for s in d.scalars.values() {
+        for (_, s) in d.scalars.iter() {
             points += s.len();
             scalar_bytes += s.heap_bytes();
         }

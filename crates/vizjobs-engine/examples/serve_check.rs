@@ -4,8 +4,9 @@
 //! series once), but in Rust, over keep-alive HTTP, parsing every answer completely.
 //!
 //! `serve_check --logdir DIR --server NAME=API:COMMAND [--server ...] [--reps N]`, where API is
-//! `vizjobs` (`/data/tags`, `/data/scalars?run=&tag=`) or `tensorboard` (`scalars_multirun`,
-//! one request per tag) and COMMAND a template with `{logdir}`, `{host}`, `{port}`. Repetitions
+//! `vizjobs` (`/data/tags`, `/data/scalars?run=&tag=`), `vizjobs-binary` (the same with
+//! `format=binary`, decoded into points) or `tensorboard` (`scalars_multirun`, one request per
+//! tag) and COMMAND a template with `{logdir}`, `{host}`, `{port}`. Repetitions
 //! alternate servers; the page cache is warmed before each start. Expected series come from
 //! `DIR.manifest.json` (written by `shared/bench/gen.py`). Prints one line per run and medians,
 //! with the server's peak memory: the sum of the peak RSS (`VmHWM`) of every process of its
@@ -24,7 +25,7 @@ use serde_json::Value;
 struct Args {
     #[arg(long)]
     logdir: PathBuf,
-    /// `NAME=API:COMMAND`, API being `vizjobs` or `tensorboard`.
+    /// `NAME=API:COMMAND`, API being `vizjobs`, `vizjobs-binary` or `tensorboard`.
     #[arg(long = "server", required = true)]
     servers: Vec<String>,
     #[arg(long, default_value_t = 3)]
@@ -36,6 +37,7 @@ struct Args {
 #[derive(Clone, Copy, PartialEq)]
 enum Api {
     Vizjobs,
+    VizjobsBinary,
     TensorBoard,
 }
 
@@ -79,7 +81,7 @@ async fn main() -> Result<(), Fail> {
             warm(&logdir)?;
             let t = run_once(server, &logdir, &expected, args.timeout).await?;
             println!(
-                "{:<10} rep {rep}: all tags {}, canary {}, done {} ({} points, {:.1} MB of JSON), peak RSS {:.1} MiB",
+                "{:<10} rep {rep}: all tags {}, canary {}, done {} ({} points, {:.1} MB served), peak RSS {:.1} MiB",
                 server.name,
                 secs(t.all_tags),
                 secs(t.canary),
@@ -121,6 +123,7 @@ fn parse_server(spec: &str) -> Result<Server, Fail> {
     let (api, template) = rest.split_once(':').ok_or("--server NAME=API:COMMAND")?;
     let api = match api {
         "vizjobs" => Api::Vizjobs,
+        "vizjobs-binary" => Api::VizjobsBinary,
         "tensorboard" => Api::TensorBoard,
         other => return Err(format!("unknown API `{other}`").into()),
     };
@@ -279,7 +282,7 @@ impl Poller {
     /// Every `(run, tag)` listed.
     async fn tags(&mut self) -> Result<BTreeSet<(String, String)>, Fail> {
         let path = match self.api {
-            Api::Vizjobs => "/data/tags",
+            Api::Vizjobs | Api::VizjobsBinary => "/data/tags",
             Api::TensorBoard => "/data/plugin/scalars/tags",
         };
         let index: Value = self
@@ -288,7 +291,7 @@ impl Poller {
         let mut out = BTreeSet::new();
         for (run, v) in index.as_object().into_iter().flatten() {
             let tags: Vec<String> = match self.api {
-                Api::Vizjobs => v["scalars"]
+                Api::Vizjobs | Api::VizjobsBinary => v["scalars"]
                     .as_array()
                     .into_iter()
                     .flatten()
@@ -321,6 +324,24 @@ impl Poller {
                         .json(self.http.get(url).query(&[("run", run), ("tag", &tag)]))
                         .await?;
                     out.insert(run.to_string(), summarize(&points, |p| p.0));
+                }
+            }
+            Api::VizjobsBinary => {
+                for run in runs {
+                    let url = format!("{}/data/scalars", self.base);
+                    let request = self.http.get(url).query(&[
+                        ("run", *run),
+                        ("tag", tag),
+                        ("format", "binary"),
+                    ]);
+                    let body = request.send().await?.error_for_status()?.bytes().await?;
+                    self.bytes += body.len() as u64;
+                    let points = vizjobs_engine::api::columns::decode(&body)?;
+                    let last = points
+                        .iter()
+                        .map(|p| p.step as f64)
+                        .fold(f64::NEG_INFINITY, f64::max);
+                    out.insert(run.to_string(), (points.len() as u64, last));
                 }
             }
             Api::TensorBoard => {

@@ -60,10 +60,16 @@ async fn main() {
 }
 
 fn encode_all(runs: &[Arc<Run>]) {
-    let series: Vec<(&Arc<Run>, Vec<u8>)> = runs
+    let series: Vec<(&Arc<Run>, String)> = runs
         .iter()
         .flat_map(|run| {
-            let tags: Vec<Vec<u8>> = run.data.read().scalars.keys().cloned().collect();
+            let tags: Vec<String> = run
+                .data
+                .read()
+                .scalars
+                .iter()
+                .map(|(tag, _)| tag.to_owned())
+                .collect();
             tags.into_iter().map(move |t| (run, t))
         })
         .collect();

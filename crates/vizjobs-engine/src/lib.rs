@@ -5,9 +5,10 @@
 //! - [`discovery`]: which files are event files, and which run each belongs to;
 //! - [`source`]: file access (local disk; object storage later behind the same trait);
 //! - [`loader`]: resumable per-run load passes; [`board`]: the reload loop and public handle;
-//! - [`run`], [`series`], [`reservoir`]: the in-memory index (every scalar point, compactly;
-//!   bulky kinds sampled);
-//! - [`api`]: the axum router of the data API, and its JSON/CSV encoders ([`api::json`]).
+//! - [`run`], [`scalar_table`], [`series`], [`reservoir`]: the in-memory index (every scalar
+//!   point, compactly; bulky kinds sampled);
+//! - [`api`]: the axum router of the data API, and its encoders: JSON and CSV ([`api::json`]),
+//!   and the binary columns of a scalar series ([`api::columns`]).
 
 pub mod api;
 pub mod board;
@@ -16,6 +17,7 @@ pub mod discovery;
 pub mod loader;
 pub mod reservoir;
 pub mod run;
+pub mod scalar_table;
 pub mod series;
 pub mod source;
 

@@ -1,6 +1,6 @@
 //! Everything one run holds in memory, and how decoded events land in it.
 //!
-//! Scalars are kept in full ([`ScalarSeries`]); bulky kinds are reservoir-sampled per tag. A
+//! Scalars are kept in full ([`ScalarTable`]); bulky kinds are reservoir-sampled per tag. A
 //! tag's plugin is decided by the first metadata seen for it (writers usually attach metadata
 //! only to a tag's first value) and remembered. `SessionLog.START` at step `s` drops every
 //! point with step ≥ `s` already read, as TensorBoard does for restarted training.
@@ -16,7 +16,8 @@ use vizjobs_events::{
 
 use crate::config::SampleLimits;
 use crate::reservoir::Reservoir;
-use crate::series::{Point, ScalarSeries};
+use crate::scalar_table::ScalarTable;
+use crate::series::Point;
 
 /// At most this many problems are kept per run (the count in `data_loss` goes on).
 pub const MAX_PROBLEMS: usize = 100;
@@ -103,8 +104,7 @@ impl PluginKind {
 /// The in-memory index of one run.
 #[derive(Debug, Default)]
 pub struct RunData {
-    /// Keyed by the tag's bytes, as the fast path hands them out (validated UTF-8 on insert).
-    pub scalars: FxHashMap<Vec<u8>, ScalarSeries>,
+    pub scalars: ScalarTable,
     pub histograms: BTreeMap<String, Reservoir<StoredHistogram>>,
     pub images: BTreeMap<String, Reservoir<Vec<ImageItem>>>,
     pub audio: BTreeMap<String, Reservoir<Vec<ImageItem>>>,
@@ -166,18 +166,14 @@ impl RunData {
 
     /// Releases growth slack after a load pass.
     pub fn shrink(&mut self) {
-        for s in self.scalars.values_mut() {
+        for s in self.scalars.series_mut() {
             s.shrink();
         }
     }
 
     /// Approximate heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        let scalars: usize = self
-            .scalars
-            .iter()
-            .map(|(k, s)| k.capacity() + s.heap_bytes() + 64)
-            .sum();
+        let scalars = self.scalars.heap_bytes();
         let hist: usize = self
             .histograms
             .values()
@@ -220,7 +216,7 @@ impl RunData {
     }
 
     fn purge_from(&mut self, step: i64) {
-        for s in self.scalars.values_mut() {
+        for s in self.scalars.series_mut() {
             s.purge_from(step);
         }
         self.histograms
@@ -239,18 +235,9 @@ impl RunData {
             wall_time: at.wall_time,
             value,
         };
-        match self.scalars.get_mut(tag) {
-            Some(series) => series.push(point),
-            None => {
-                // Like protobuf's own string decoding, reject a tag that is not UTF-8.
-                if std::str::from_utf8(tag).is_err() {
-                    self.data_loss += 1;
-                    return;
-                }
-                let mut series = ScalarSeries::new();
-                series.push(point);
-                self.scalars.insert(tag.to_vec(), series);
-            }
+        // Like protobuf's own string decoding, reject a tag that is not UTF-8.
+        if self.scalars.push(tag, point).is_err() {
+            self.data_loss += 1;
         }
     }
 }

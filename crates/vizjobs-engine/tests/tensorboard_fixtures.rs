@@ -71,6 +71,11 @@ async fn scalars_and_tags_match_tensorboard() {
                     same(&got, &want),
                     "{logdir}/{run}/{tag}:\n got {got:?}\nwant {want:?}"
                 );
+                let binary = scalars_binary(&base, run, tag).await;
+                assert!(
+                    same(&binary, &want),
+                    "{logdir}/{run}/{tag} (binary):\n got {binary:?}\nwant {want:?}"
+                );
             }
             let by_plugin = expected["tensor_tags_by_plugin"]
                 .as_object()

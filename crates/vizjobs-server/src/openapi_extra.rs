@@ -65,8 +65,8 @@ fn data_tags() {}
         ("points" = Option<u32>, Query, description = "downsample to about N points keeping extremes"),
         ("since_step" = Option<i64>, Query, description = "only steps after this one"),
         ("start_step" = Option<i64>, Query), ("end_step" = Option<i64>, Query),
-        ("format" = Option<String>, Query, description = "csv for CSV")),
-    responses((status = 200, description = "[[step, wall_time, value], ...]; NaN/Inf as strings"),
+        ("format" = Option<String>, Query, description = "csv for CSV; binary for three little-endian columns (docs/DATA_API.md): magic VJS1, u32 n, n i64 steps, n f64 wall times, n f32 values")),
+    responses((status = 200, description = "[[step, wall_time, value], ...]; NaN/Inf as strings (JSON); text/csv; or application/vnd.vizjobs.scalar-columns"),
         (status = 404, description = "no such run or tag")))]
 fn data_scalars() {}
 

@@ -4,7 +4,7 @@
  * revalidate with the server's ETag (`cache: "no-cache"`), so an unchanged answer costs a 304.
  */
 import { parseHistogramRows, type HistogramStep } from "./histogram-math";
-import { parseFloatValue, parseScalarRows, type ScalarPoint } from "./series";
+import { parseFloatValue, parseScalarColumns, SCALAR_COLUMNS_TYPE, type ScalarPoint } from "./series";
 import { parseTensorRows, type TensorStep } from "./tensor-view";
 
 export class DataError extends Error {
@@ -82,14 +82,14 @@ export interface HparamsData {
   }[];
 }
 
-async function getJson(path: string, params: Record<string, string | number> = {}): Promise<unknown> {
+async function request(path: string, params: Record<string, string | number>, accept: string): Promise<Response> {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) query.set(k, String(v));
   const text = query.toString();
   const response = await fetch(text ? `${path}?${text}` : path, {
     cache: "no-cache",
     credentials: "same-origin",
-    headers: { Accept: "application/json" },
+    headers: { Accept: accept },
   });
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
@@ -101,7 +101,11 @@ async function getJson(path: string, params: Record<string, string | number> = {
     }
     throw new DataError(response.status, message);
   }
-  return response.json();
+  return response;
+}
+
+async function getJson(path: string, params: Record<string, string | number> = {}): Promise<unknown> {
+  return (await request(path, params, "application/json")).json();
 }
 
 /** URL of a data endpoint with its query, relative to the page (for links and downloads). */
@@ -158,7 +162,11 @@ export async function fetchScalars(run: string, tag: string, q: ScalarQuery = {}
   if (q.sinceStep !== undefined) params.since_step = q.sinceStep;
   if (q.startStep !== undefined) params.start_step = q.startStep;
   if (q.endStep !== undefined) params.end_step = q.endStep;
-  return parseScalarRows(await getJson("data/scalars", params));
+  // The binary form: a full series is tens of thousands of points, which JSON makes the
+  // browser parse number by number.
+  params.format = "binary";
+  const response = await request("data/scalars", params, SCALAR_COLUMNS_TYPE);
+  return parseScalarColumns(await response.arrayBuffer());
 }
 
 export async function fetchHistograms(run: string, tag: string): Promise<HistogramStep[]> {

@@ -6,7 +6,8 @@ import {
   downsample,
   mergeSlice,
   nearestIndex,
-  parseScalarRows,
+  parseScalarColumns,
+  parseFloatValue,
   robustRange,
   stepRangeForX,
   xValues,
@@ -17,13 +18,36 @@ const series = (n: number, f: (i: number) => number = (i) => i * i): ScalarPoint
   Array.from({ length: n }, (_, i) => [i, 1000 + i * 2, f(i)]);
 
 describe("scalar series", () => {
-  it("parses the API's non-finite strings and drops malformed rows", () => {
-    const rows = parseScalarRows([[0, 1.5, "NaN"], [1, 2, "Infinity"], [2, 3, "-Infinity"], "junk", [3]]);
-    expect(rows).toHaveLength(3);
-    expect(rows[0]?.[2]).toBeNaN();
-    expect(rows[1]?.[2]).toBe(Infinity);
+  it("reads the JSON answers' non-finite strings as numbers", () => {
+    expect(parseFloatValue("NaN")).toBeNaN();
+    expect(parseFloatValue("Infinity")).toBe(Infinity);
+    expect(parseFloatValue("-Infinity")).toBe(-Infinity);
+    expect(parseFloatValue(2.5)).toBe(2.5);
+    expect(parseFloatValue({ junk: true })).toBeNaN();
+  });
+
+  it("decodes the binary columns, non-finite values and large steps included", () => {
+    const n = 3;
+    const buf = new ArrayBuffer(8 + 20 * n);
+    const v = new DataView(buf);
+    new Uint8Array(buf, 0, 4).set([0x56, 0x4a, 0x53, 0x31]); // "VJS1"
+    v.setUint32(4, n, true);
+    const steps = [0n, 7n, 2n ** 40n];
+    const walls = [1.5, 1795812867.8143446, 3.25];
+    const values = [0.5, Number.NaN, -Infinity];
+    for (let i = 0; i < n; i++) {
+      v.setBigInt64(8 + 8 * i, steps[i] as bigint, true);
+      v.setFloat64(8 + 8 * n + 8 * i, walls[i] as number, true);
+      v.setFloat32(8 + 16 * n + 4 * i, values[i] as number, true);
+    }
+    const rows = parseScalarColumns(buf);
+    expect(rows.map((r) => r[0])).toEqual([0, 7, 2 ** 40]);
+    expect(rows.map((r) => r[1])).toEqual(walls);
+    expect(rows[0]?.[2]).toBe(0.5);
+    expect(rows[1]?.[2]).toBeNaN();
     expect(rows[2]?.[2]).toBe(-Infinity);
-    expect(parseScalarRows({ not: "an array" })).toEqual([]);
+    expect(() => parseScalarColumns(buf.slice(0, buf.byteLength - 4))).toThrow(/expected/);
+    expect(() => parseScalarColumns(new ArrayBuffer(8))).toThrow(/not a scalar-columns/);
   });
 
   it("downsampling keeps first, last and spikes", () => {

@@ -1,8 +1,9 @@
 /**
  * Scalar series as the data API sends them, and the pure operations the charts need on them.
  *
- * A series is a list of `[step, wall_time, value]` in step order. The API writes non-finite
- * floats as the strings "NaN", "Infinity", "-Infinity"; they are numbers here.
+ * A series is a list of `[step, wall_time, value]` in step order, fetched in the API's binary
+ * form. The JSON answers write non-finite floats as the strings "NaN", "Infinity", "-Infinity";
+ * they are numbers here.
  */
 
 export type ScalarPoint = [step: number, wallTime: number, value: number];
@@ -16,15 +17,31 @@ export function parseFloatValue(raw: unknown): number {
   return Number.NaN;
 }
 
-/** Validates and converts the body of `data/scalars`. Malformed rows are dropped. */
-export function parseScalarRows(body: unknown): ScalarPoint[] {
-  if (!Array.isArray(body)) return [];
-  const out: ScalarPoint[] = [];
-  for (const row of body) {
-    if (!Array.isArray(row) || row.length < 3) continue;
-    const step = Number(row[0]);
-    if (!Number.isFinite(step)) continue;
-    out.push([step, parseFloatValue(row[1]), parseFloatValue(row[2])]);
+/** Media type of the binary form of `data/scalars` (`format=binary`). */
+export const SCALAR_COLUMNS_TYPE = "application/vnd.vizjobs.scalar-columns";
+
+/**
+ * Decodes the binary form of `data/scalars` (docs/DATA_API.md): magic `VJS1`, a u32 count n,
+ * then n i64 steps, n f64 wall times and n f32 values, all little-endian. A body that does not
+ * have exactly that shape throws, rather than drawing garbage.
+ */
+export function parseScalarColumns(body: ArrayBuffer): ScalarPoint[] {
+  const view = new DataView(body);
+  const magic = body.byteLength >= 8 ? String.fromCharCode(...new Uint8Array(body, 0, 4)) : "";
+  if (magic !== "VJS1") throw new Error("not a scalar-columns body");
+  const n = view.getUint32(4, true);
+  if (body.byteLength !== 8 + 20 * n) {
+    throw new Error(`scalar-columns body of ${body.byteLength} bytes, expected ${8 + 20 * n}`);
+  }
+  const walls = 8 + 8 * n;
+  const values = 8 + 16 * n;
+  const out: ScalarPoint[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = [
+      Number(view.getBigInt64(8 + 8 * i, true)),
+      view.getFloat64(walls + 8 * i, true),
+      view.getFloat32(values + 4 * i, true),
+    ];
   }
   return out;
 }

@@ -86,11 +86,7 @@ pub(crate) async fn tags(State(shared): Shared_) -> Json<Value> {
     let mut out = serde_json::Map::new();
     for run in all_runs(&shared) {
         let d = run.data.read();
-        let mut scalars: Vec<std::borrow::Cow<'_, str>> = d
-            .scalars
-            .keys()
-            .map(|k| String::from_utf8_lossy(k))
-            .collect();
+        let mut scalars: Vec<&str> = d.scalars.iter().map(|(tag, _)| tag).collect();
         scalars.sort();
         out.insert(
             run.name.clone(),
@@ -125,10 +121,7 @@ pub(crate) async fn scalars(State(shared): Shared_, Query(q): Q) -> Result<Respo
     let hi = end.unwrap_or(i64::MAX);
     let points = {
         let d = run.data.read();
-        let series = d
-            .scalars
-            .get(tag.as_bytes())
-            .ok_or_else(|| unknown_tag(tag))?;
+        let series = d.scalars.get(tag).ok_or_else(|| unknown_tag(tag))?;
         series.range(lo, hi)
     };
     let points = match target {
@@ -144,6 +137,11 @@ pub(crate) async fn scalars(State(shared): Shared_, Query(q): Q) -> Result<Respo
         None | Some("json") => (
             [(header::CONTENT_TYPE, "application/json")],
             scalars_json(&points),
+        )
+            .into_response(),
+        Some("binary") => (
+            [(header::CONTENT_TYPE, super::columns::CONTENT_TYPE)],
+            super::columns::encode(&points),
         )
             .into_response(),
         Some(other) => return Err(ApiError::bad_request(format!("unknown format `{other}`"))),
@@ -393,13 +391,7 @@ pub(crate) async fn hparams(State(shared): Shared_) -> Json<Value> {
             let last = runs
                 .iter()
                 .filter(|r| r.name == run.name || r.name.starts_with(&prefix))
-                .filter_map(|r| {
-                    r.data
-                        .read()
-                        .scalars
-                        .get(tag.as_bytes())
-                        .and_then(|s| s.last())
-                })
+                .filter_map(|r| r.data.read().scalars.get(tag).and_then(|s| s.last()))
                 .max_by(|a, b| a.wall_time.total_cmp(&b.wall_time));
             if let Some(p) = last {
                 metrics.insert(tag.clone(), num(f64::from(p.value)));

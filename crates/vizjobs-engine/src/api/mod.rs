@@ -1,8 +1,10 @@
-//! The data API of `docs/DATA_API.md`: an axum router with relative `/data/...` paths.
+//! The data API of `docs/DATA_API.md`: an axum router with relative `/data/...` paths, and
+//! the encoders of its answers ([`json`], [`columns`]).
 //!
 //! Every answer carries an `ETag` derived from the board's data generation (bumped whenever
 //! loaded data changes), so `If-None-Match` answers 304 without rebuilding anything.
 
+pub mod columns;
 mod handlers;
 pub mod json;
 

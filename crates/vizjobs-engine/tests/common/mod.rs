@@ -49,6 +49,27 @@ pub fn q(s: &str) -> String {
 }
 
 /// `[[step, wall_time, value], ...]` of one series.
+/// A series in the binary form (`format=binary`), checked for its media type and decoded.
+pub async fn scalars_binary(base: &str, run: &str, tag: &str) -> Vec<(i64, f64, f32)> {
+    let url = format!(
+        "{base}data/scalars?run={}&tag={}&format=binary",
+        q(run),
+        q(tag)
+    );
+    let resp = reqwest::get(url).await.expect("request");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["content-type"],
+        vizjobs_engine::api::columns::CONTENT_TYPE
+    );
+    let body = resp.bytes().await.expect("body");
+    vizjobs_engine::api::columns::decode(&body)
+        .expect("a valid binary body")
+        .into_iter()
+        .map(|p| (p.step, p.wall_time, p.value))
+        .collect()
+}
+
 pub async fn scalars(base: &str, run: &str, tag: &str) -> Vec<(i64, f64, f32)> {
     let v = get_json(&format!("{base}data/scalars?run={}&tag={}", q(run), q(tag))).await;
     v.as_array()

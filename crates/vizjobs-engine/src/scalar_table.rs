@@ -1,0 +1,175 @@
+//! The scalar series of one run, by tag, with a cheap path for the usual tag order.
+//!
+//! Training loops log the same scalar tags in the same order at every step, so the tag after a
+//! given tag is nearly always the one that followed it last time. Each series remembers its
+//! successor; an incoming point is checked against that guess with one comparison of the tag
+//! bytes, and only a wrong guess pays for hashing the tag. For a typical logdir this takes the
+//! hash out of most scalar records, where it was the second cost after the checksums.
+//!
+//! Invariant: every tag in the table is valid UTF-8 (checked once, when the tag first appears).
+
+use rustc_hash::FxHashMap;
+
+use crate::series::{Point, ScalarSeries};
+
+/// No successor known yet.
+const NO_GUESS: u32 = u32::MAX;
+
+#[derive(Debug)]
+struct Entry {
+    tag: Box<str>,
+    series: ScalarSeries,
+    /// Index of the series that received the point after this one's last point.
+    successor: u32,
+}
+
+/// A tag that is not UTF-8 (protobuf strings must be); the point is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TagNotUtf8;
+
+/// Every scalar series of a run; see the module docs.
+#[derive(Debug, Default)]
+pub struct ScalarTable {
+    entries: Vec<Entry>,
+    by_tag: FxHashMap<Box<[u8]>, u32>,
+    /// The series that received the latest point.
+    latest: Option<u32>,
+}
+
+impl ScalarTable {
+    /// Appends a point to the series of `tag`, creating the series on first sight.
+    #[inline]
+    pub fn push(&mut self, tag: &[u8], point: Point) -> Result<(), TagNotUtf8> {
+        let guess = self
+            .latest
+            .map_or(NO_GUESS, |i| self.entries[i as usize].successor);
+        let index = match self.entries.get(guess as usize) {
+            Some(e) if e.tag.as_bytes() == tag => guess,
+            _ => self.find_or_insert(tag)?,
+        };
+        if let Some(prev) = self.latest {
+            self.entries[prev as usize].successor = index;
+        }
+        self.latest = Some(index);
+        self.entries[index as usize].series.push(point);
+        Ok(())
+    }
+
+    #[cold]
+    fn find_or_insert(&mut self, tag: &[u8]) -> Result<u32, TagNotUtf8> {
+        if let Some(&i) = self.by_tag.get(tag) {
+            return Ok(i);
+        }
+        let tag = std::str::from_utf8(tag).map_err(|_| TagNotUtf8)?;
+        let index = u32::try_from(self.entries.len()).expect("fewer than 4 G tags per run");
+        self.entries.push(Entry {
+            tag: tag.into(),
+            series: ScalarSeries::new(),
+            successor: NO_GUESS,
+        });
+        self.by_tag.insert(tag.as_bytes().into(), index);
+        Ok(index)
+    }
+
+    pub fn get(&self, tag: &str) -> Option<&ScalarSeries> {
+        let &i = self.by_tag.get(tag.as_bytes())?;
+        Some(&self.entries[i as usize].series)
+    }
+
+    /// Every `(tag, series)`, in the order the tags first appeared.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ScalarSeries)> {
+        self.entries.iter().map(|e| (&*e.tag, &e.series))
+    }
+
+    pub fn series_mut(&mut self) -> impl Iterator<Item = &mut ScalarSeries> {
+        self.entries.iter_mut().map(|e| &mut e.series)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Approximate heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.entries
+            .iter()
+            .map(|e| 2 * e.tag.len() + e.series.heap_bytes() + 64)
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pt(step: i64) -> Point {
+        Point {
+            step,
+            wall_time: step as f64,
+            value: step as f32,
+        }
+    }
+
+    fn steps(table: &ScalarTable, tag: &str) -> Vec<i64> {
+        table
+            .get(tag)
+            .map(|s| s.all().iter().map(|p| p.step).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn points_land_in_their_series_whatever_the_order() {
+        let mut t = ScalarTable::default();
+        // A steady order, then a change of order, a tag that appears late, and a repeat.
+        let plan: &[(&str, i64)] = &[
+            ("loss", 0),
+            ("acc", 0),
+            ("loss", 1),
+            ("acc", 1),
+            ("acc", 2),
+            ("loss", 2),
+            ("lr", 2),
+            ("loss", 3),
+            ("loss", 4),
+            ("acc", 3),
+            ("lr", 3),
+        ];
+        for &(tag, step) in plan {
+            t.push(tag.as_bytes(), pt(step)).expect("utf-8 tag");
+        }
+        assert_eq!(steps(&t, "loss"), [0, 1, 2, 3, 4]);
+        assert_eq!(steps(&t, "acc"), [0, 1, 2, 3]);
+        assert_eq!(steps(&t, "lr"), [2, 3]);
+        let tags: Vec<&str> = t.iter().map(|(tag, _)| tag).collect();
+        assert_eq!(tags, ["loss", "acc", "lr"]);
+    }
+
+    #[test]
+    fn a_tag_that_is_not_utf8_is_refused_and_leaves_no_series() {
+        let mut t = ScalarTable::default();
+        t.push(b"ok", pt(0)).expect("utf-8 tag");
+        assert_eq!(t.push(b"bad\xff", pt(1)), Err(TagNotUtf8));
+        t.push(b"ok", pt(1)).expect("utf-8 tag");
+        assert_eq!(t.len(), 1);
+        assert_eq!(steps(&t, "ok"), [0, 1]);
+    }
+
+    #[test]
+    fn a_prefix_of_the_guessed_tag_is_not_taken_for_it() {
+        let mut t = ScalarTable::default();
+        for step in 0..3 {
+            t.push(b"loss/train", pt(step)).expect("utf-8 tag");
+            t.push(b"loss", pt(step)).expect("utf-8 tag");
+        }
+        // The guess after "loss/train" is "loss"; "loss/t" must not match it.
+        t.push(b"loss/train", pt(3)).expect("utf-8 tag");
+        t.push(b"loss/t", pt(3)).expect("utf-8 tag");
+        assert_eq!(steps(&t, "loss"), [0, 1, 2]);
+        assert_eq!(steps(&t, "loss/t"), [3]);
+        assert_eq!(steps(&t, "loss/train"), [0, 1, 2, 3]);
+    }
+}
