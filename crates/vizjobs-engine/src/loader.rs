@@ -2,7 +2,7 @@
 //!
 //! Each file keeps its [`RecordReader`], so a pass resumes exactly where the previous one
 //! stopped, including inside a half-written record. The run's data lock is taken per chunk of
-//! bytes read (about 1 MiB), never for a whole file, so the data API stays responsive while a
+//! bytes read (128 KiB), never for a whole file, so the data API stays responsive while a
 //! large run loads.
 
 use std::io::Read;

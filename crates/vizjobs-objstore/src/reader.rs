@@ -14,7 +14,8 @@ use futures::stream::BoxStream;
 use crate::error::to_io;
 use crate::runtime::IoRuntime;
 
-/// Bytes gathered per hop: the engine decodes in chunks of about 1 MiB.
+/// Bytes gathered per hop into the I/O runtime; one hop serves several of the engine's reads
+/// (128 KiB each).
 const BATCH_BYTES: usize = 1 << 20;
 
 type Body = BoxStream<'static, object_store::Result<Bytes>>;
