@@ -17,6 +17,7 @@ use super::json::{num, scalars_csv, scalars_json};
 use super::{ApiError, Params, unknown_tag};
 use crate::board::Shared;
 use crate::loader::Run;
+use crate::reservoir::{Reservoir, Stepped};
 use crate::run::{PR_COLUMN_NAMES, Problem};
 use crate::series::downsample;
 
@@ -109,8 +110,7 @@ pub(crate) async fn tags(State(shared): Shared_) -> Json<Value> {
 
 pub(crate) async fn scalars(State(shared): Shared_, Query(q): Q) -> Result<Response, ApiError> {
     let q = Params(q);
-    let run = q.run(&shared)?;
-    let tag = q.required("tag")?;
+    let (run, tag) = q.run_and_tag(&shared)?;
     let since: Option<i64> = q.int("since_step")?;
     let start: Option<i64> = q.int("start_step")?;
     let end: Option<i64> = q.int("end_step")?;
@@ -153,36 +153,29 @@ pub(crate) async fn histograms(
     Query(q): Q,
 ) -> Result<Json<Value>, ApiError> {
     let q = Params(q);
-    let run = q.run(&shared)?;
-    let tag = q.required("tag")?;
+    let (run, tag) = q.run_and_tag(&shared)?;
     let d = run.data.read();
     let r = d.histograms.get(tag).ok_or_else(|| unknown_tag(tag))?;
-    let mut items: Vec<Value> = r
-        .items()
-        .iter()
-        .map(|s| {
-            let buckets: Vec<Value> = s
-                .item
-                .buckets
-                .iter()
-                .map(|b| {
-                    json!([
-                        num(f64::from(b[0])),
-                        num(f64::from(b[1])),
-                        num(f64::from(b[2]))
-                    ])
-                })
-                .collect();
-            json!([s.step, num(s.wall_time), buckets])
-        })
-        .collect();
-    sort_by_step(&mut items);
-    Ok(Json(Value::Array(items)))
+    Ok(Json(step_rows(r, |h| {
+        let buckets = h.buckets.iter().map(|b| {
+            json!([
+                num(f64::from(b[0])),
+                num(f64::from(b[1])),
+                num(f64::from(b[2]))
+            ])
+        });
+        Value::Array(buckets.collect())
+    })))
 }
 
-/// Sorts `[[step, ...], ...]` rows by step (stable).
-fn sort_by_step(items: &mut [Value]) {
-    items.sort_by_key(|v| v[0].as_i64().unwrap_or(i64::MIN));
+/// `[[step, wall_time, item], ...]` of a reservoir, in step order (stable for equal steps).
+fn step_rows<T>(r: &Reservoir<T>, item: impl Fn(&T) -> Value) -> Value {
+    let mut samples: Vec<&Stepped<T>> = r.items().iter().collect();
+    samples.sort_by_key(|s| s.step);
+    let rows = samples
+        .into_iter()
+        .map(|s| json!([s.step, num(s.wall_time), item(&s.item)]));
+    Value::Array(rows.collect())
 }
 
 fn blob_url(run: &str, tag: &str, step: i64, index: usize) -> String {
@@ -197,8 +190,7 @@ fn blob_url(run: &str, tag: &str, step: i64, index: usize) -> String {
 
 pub(crate) async fn images(State(shared): Shared_, Query(q): Q) -> Result<Json<Value>, ApiError> {
     let q = Params(q);
-    let run = q.run(&shared)?;
-    let tag = q.required("tag")?;
+    let (run, tag) = q.run_and_tag(&shared)?;
     let d = run.data.read();
     let r = d
         .images
@@ -230,8 +222,7 @@ pub(crate) async fn images(State(shared): Shared_, Query(q): Q) -> Result<Json<V
 
 pub(crate) async fn blob(State(shared): Shared_, Query(q): Q) -> Result<Response, ApiError> {
     let q = Params(q);
-    let run = q.run(&shared)?;
-    let tag = q.required("tag")?;
+    let (run, tag) = q.run_and_tag(&shared)?;
     let step: i64 = q
         .int("step")?
         .ok_or_else(|| ApiError::bad_request("missing parameter `step`"))?;
@@ -258,17 +249,10 @@ pub(crate) async fn blob(State(shared): Shared_, Query(q): Q) -> Result<Response
 
 pub(crate) async fn text(State(shared): Shared_, Query(q): Q) -> Result<Json<Value>, ApiError> {
     let q = Params(q);
-    let run = q.run(&shared)?;
-    let tag = q.required("tag")?;
+    let (run, tag) = q.run_and_tag(&shared)?;
     let d = run.data.read();
     let r = d.text.get(tag).ok_or_else(|| unknown_tag(tag))?;
-    let mut out: Vec<Value> = r
-        .items()
-        .iter()
-        .map(|s| json!([s.step, num(s.wall_time), s.item]))
-        .collect();
-    sort_by_step(&mut out);
-    Ok(Json(Value::Array(out)))
+    Ok(Json(step_rows(r, |markdown| json!(markdown))))
 }
 
 pub(crate) async fn pr_curves(
@@ -276,49 +260,38 @@ pub(crate) async fn pr_curves(
     Query(q): Q,
 ) -> Result<Json<Value>, ApiError> {
     let q = Params(q);
-    let run = q.run(&shared)?;
-    let tag = q.required("tag")?;
+    let (run, tag) = q.run_and_tag(&shared)?;
     let d = run.data.read();
     let r = d.pr_curves.get(tag).ok_or_else(|| unknown_tag(tag))?;
-    let mut out: Vec<Value> = r
-        .items()
-        .iter()
-        .map(|s| {
-            let mut curve = serde_json::Map::new();
-            for (name, column) in PR_COLUMN_NAMES.iter().zip(&s.item.columns) {
-                curve.insert(
-                    (*name).to_owned(),
-                    Value::Array(column.iter().map(|&x| num(x)).collect()),
-                );
-            }
-            json!([s.step, num(s.wall_time), curve])
-        })
-        .collect();
-    sort_by_step(&mut out);
-    Ok(Json(Value::Array(out)))
+    Ok(Json(step_rows(r, |pr| {
+        let columns = PR_COLUMN_NAMES
+            .iter()
+            .zip(&pr.columns)
+            .map(|(name, column)| {
+                let values = column.iter().map(|&x| num(x)).collect();
+                ((*name).to_owned(), Value::Array(values))
+            });
+        Value::Object(columns.collect())
+    })))
 }
 
 pub(crate) async fn tensors(State(shared): Shared_, Query(q): Q) -> Result<Json<Value>, ApiError> {
     let q = Params(q);
-    let run = q.run(&shared)?;
-    let tag = q.required("tag")?;
+    let (run, tag) = q.run_and_tag(&shared)?;
     let d = run.data.read();
     let r = d.tensors.get(tag).ok_or_else(|| unknown_tag(tag))?;
-    let mut out: Vec<Value> = r
-        .items()
-        .iter()
-        .map(|s| {
-            let values: Vec<Value> = match &s.item.values {
-                TensorValues::Float(v) => v.iter().map(|&x| num(x)).collect(),
-                TensorValues::Int(v) => v.iter().map(|&x| json!(x)).collect(),
-                TensorValues::Bool(v) => v.iter().map(|&x| json!(x)).collect(),
-                TensorValues::Bytes(v) => v.iter().map(|x| json!(String::from_utf8_lossy(x))).collect(),
-            };
-            json!([s.step, num(s.wall_time), {"shape": s.item.shape, "dtype": s.item.dtype, "values": values}])
-        })
-        .collect();
-    sort_by_step(&mut out);
-    Ok(Json(Value::Array(out)))
+    Ok(Json(step_rows(r, |t| {
+        let values: Vec<Value> = match &t.values {
+            TensorValues::Float(v) => v.iter().map(|&x| num(x)).collect(),
+            TensorValues::Int(v) => v.iter().map(|&x| json!(x)).collect(),
+            TensorValues::Bool(v) => v.iter().map(|&x| json!(x)).collect(),
+            TensorValues::Bytes(v) => v
+                .iter()
+                .map(|x| json!(String::from_utf8_lossy(x)))
+                .collect(),
+        };
+        json!({"shape": t.shape, "dtype": t.dtype, "values": values})
+    })))
 }
 
 fn hparam_type(t: i32) -> &'static str {

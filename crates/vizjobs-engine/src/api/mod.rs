@@ -122,6 +122,11 @@ impl Params {
             .transpose()
     }
 
+    /// The `run` and `tag` parameters, the run looked up.
+    fn run_and_tag(&self, shared: &Shared) -> Result<(Arc<Run>, &str), ApiError> {
+        Ok((self.run(shared)?, self.required("tag")?))
+    }
+
     fn run(&self, shared: &Shared) -> Result<Arc<Run>, ApiError> {
         let name = self.required("run")?;
         shared
