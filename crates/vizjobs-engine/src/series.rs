@@ -34,24 +34,32 @@ struct Chunk {
 }
 
 impl Chunk {
-    fn push(&mut self, p: Point) {
-        if self.values.is_empty() {
-            self.values.reserve_exact(CHUNK_POINTS);
-            self.stamps.reserve_exact(CHUNK_POINTS * 4);
-            self.min_step = p.step;
-            self.max_step = p.step;
+    /// An empty chunk with room for a full chunk of regular points.
+    fn open() -> Self {
+        Chunk {
+            values: Vec::with_capacity(CHUNK_POINTS),
+            stamps: Vec::with_capacity(CHUNK_POINTS * 4),
+            min_step: i64::MAX,
+            max_step: i64::MIN,
+            ..Default::default()
         }
+    }
+
+    #[inline]
+    fn push(&mut self, p: Point) {
         let wall_bits = p.wall_time.to_bits() as i64;
         let step_delta = p.step.wrapping_sub(self.prev_step);
         let wall_delta = wall_bits.wrapping_sub(self.prev_wall_bits);
-        put_varint(
-            &mut self.stamps,
-            zigzag(step_delta.wrapping_sub(self.prev_step_delta)),
-        );
-        put_varint(
-            &mut self.stamps,
-            zigzag(wall_delta.wrapping_sub(self.prev_wall_delta)),
-        );
+        let step_change = zigzag(step_delta.wrapping_sub(self.prev_step_delta));
+        let wall_change = zigzag(wall_delta.wrapping_sub(self.prev_wall_delta));
+        if step_change < 0x80 && wall_change < 0x80 {
+            // The usual case for a steady series: one byte each.
+            self.stamps
+                .extend_from_slice(&[step_change as u8, wall_change as u8]);
+        } else {
+            put_varint(&mut self.stamps, step_change);
+            put_varint(&mut self.stamps, wall_change);
+        }
         self.prev_step = p.step;
         self.prev_wall_bits = wall_bits;
         self.prev_step_delta = step_delta;
@@ -59,6 +67,15 @@ impl Chunk {
         self.values.push(p.value);
         self.min_step = self.min_step.min(p.step);
         self.max_step = self.max_step.max(p.step);
+    }
+
+    /// The chunk's latest point, if any.
+    fn last(&self) -> Option<Point> {
+        Some(Point {
+            step: self.prev_step,
+            wall_time: f64::from_bits(self.prev_wall_bits as u64),
+            value: *self.values.last()?,
+        })
     }
 
     fn seal(&mut self) {
@@ -89,42 +106,53 @@ impl Chunk {
 }
 
 /// Every point of one scalar tag of one run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ScalarSeries {
     chunks: Vec<Chunk>,
     len: usize,
     /// Whether steps never decreased; otherwise reads sort by step.
     in_step_order: bool,
-    last: Option<Point>,
+    /// The step of the latest point (`i64::MIN` before any).
+    last_step: i64,
+}
+
+impl Default for ScalarSeries {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl ScalarSeries {
     pub fn new() -> Self {
         ScalarSeries {
+            chunks: Vec::new(),
+            len: 0,
             in_step_order: true,
-            ..Default::default()
+            last_step: i64::MIN,
         }
     }
 
+    #[inline]
     pub fn push(&mut self, p: Point) {
-        if let Some(last) = self.last
-            && p.step < last.step
-        {
+        if p.step < self.last_step {
             self.in_step_order = false;
         }
+        self.last_step = p.step;
+        self.len += 1;
         match self.chunks.last_mut() {
             Some(c) if c.values.len() < CHUNK_POINTS => c.push(p),
-            _ => {
-                if let Some(full) = self.chunks.last_mut() {
-                    full.seal();
-                }
-                let mut c = Chunk::default();
-                c.push(p);
-                self.chunks.push(c);
-            }
+            _ => self.open_chunk().push(p),
         }
-        self.len += 1;
-        self.last = Some(p);
+    }
+
+    /// Seals the full chunk (if any) and opens a new one.
+    #[cold]
+    fn open_chunk(&mut self) -> &mut Chunk {
+        if let Some(full) = self.chunks.last_mut() {
+            full.seal();
+        }
+        self.chunks.push(Chunk::open());
+        self.chunks.last_mut().expect("pushed above")
     }
 
     pub fn len(&self) -> usize {
@@ -137,7 +165,7 @@ impl ScalarSeries {
 
     /// The most recently appended point.
     pub fn last(&self) -> Option<Point> {
-        self.last
+        self.chunks.last()?.last()
     }
 
     /// Points with `lo <= step <= hi`, in step order (stable for equal steps).
@@ -301,6 +329,33 @@ mod tests {
         }
         let per_point = s.heap_bytes() as f64 / pts.len() as f64;
         assert!(per_point <= 6.5, "{per_point} bytes per point");
+        let last = s.last().expect("a last point");
+        let want = pts[pts.len() - 1];
+        assert_eq!(
+            (last.step, last.wall_time.to_bits(), last.value.to_bits()),
+            (want.step, want.wall_time.to_bits(), want.value.to_bits())
+        );
+        assert!(ScalarSeries::new().last().is_none());
+    }
+
+    #[test]
+    fn irregular_stamps_take_the_long_varint_path_and_round_trip() {
+        // Jumps in step and wall time that do not fit one byte of delta-of-delta.
+        let pts: Vec<Point> = (0..2100i64)
+            .map(|i| {
+                pt(
+                    i * i * 7 - 5_000,
+                    1.0e9 + (i % 13) as f64 * 1e5,
+                    -(i as f32),
+                )
+            })
+            .collect();
+        let mut s = ScalarSeries::new();
+        for &p in &pts {
+            s.push(p);
+        }
+        let got = s.all();
+        assert_eq!(got, pts);
     }
 
     #[test]
