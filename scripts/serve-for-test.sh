@@ -1,6 +1,7 @@
-# Sourced by scripts/schemathesis.sh and scripts/soak.sh: starts a throw-away `vizjobs serve` on
-# SQLite and logs in. Sets: bin, data, server_pid, endpoint, project_id, token, jobs_path,
-# train_url. Env: VIZJOBS_BIN (a built binary; otherwise `cargo build` with PROFILE=release|dev).
+# Sourced by scripts/schemathesis.sh, scripts/soak.sh and bench/api/run.sh: starts a throw-away
+# `vizjobs serve` on SQLite and logs in. Sets: bin, data, server_pid, endpoint, project_id, token,
+# jobs_path, train_url. Env: VIZJOBS_BIN (a built binary; otherwise `cargo build` with
+# PROFILE=release|dev), PORT (a free one by default), SERVE_ARGS (more `vizjobs serve` flags).
 
 json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
@@ -23,12 +24,12 @@ stop_server() {
 }
 trap 'stop_server; rm -rf "$data"' EXIT
 
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+port="${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 endpoint="http://127.0.0.1:$port"
 mkdir -p "$data/logs/exp/run_a"
 train_url="$(cd "$data/logs/exp" && pwd -P)/"
 env $(env | sed -n 's/^\(VIZJOBS_[A-Z_]*\)=.*/-u \1/p') RUST_LOG=warn \
-  "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" --job-quota 1000000 \
+  "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" --job-quota 1000000 ${SERVE_ARGS:-} \
   >"$data/server.out" 2>"$data/server.log" &
 server_pid=$!
 for _ in $(seq 1 300); do

@@ -7,7 +7,8 @@
 # creates >= 500/s. See README.md beside this script.
 #
 # Env: CARGO_TARGET_DIR (default /var/tmp/vj-target-crash), RUNS (3), DURATION (10s),
-# CONNECTIONS (64), THREADS (2), SEED_JOBS (150), PORT (free port picked by default).
+# CONNECTIONS (64), THREADS (2), SEED_JOBS (150), PORT (free port picked by default),
+# SERVE_ARGS (more `vizjobs serve` flags).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,57 +24,10 @@ for tool in wrk curl; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
 
-# A field of a flat JSON object file.
-json_field() {
-  if command -v jq >/dev/null; then
-    jq -r --arg k "$2" '.[$k]' "$1"
-  else
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
-  fi
-}
-
-echo "== building the release binary (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-(cd "$repo" && cargo build --release -p vizjobs-cli)
-bin="$CARGO_TARGET_DIR/release/vizjobs"
-
-data="$(mktemp -d /tmp/vizjobs-bench.XXXXXX)"
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$data"
-}
-trap cleanup EXIT
-
-port="${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
-endpoint="http://127.0.0.1:$port"
-mkdir -p "$data/logs/bench/run_a"
-train_url="$(cd "$data/logs/bench" && pwd -P)"
-
-echo "== starting vizjobs serve on $endpoint, data in $data (SQLite)"
-# The environment must not point the server at another database.
-env $(env | sed -n 's/^\(VIZJOBS_[A-Z_]*\)=.*/-u \1/p') RUST_LOG=warn \
-  "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" --job-quota 1000000 ${SERVE_ARGS:-} \
-  >"$data/server.out" 2>"$data/server.log" &
-server_pid=$!
-for _ in $(seq 1 300); do
-  curl -fs "$endpoint/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "server died:"; cat "$data/server.log"; exit 1; }
-  sleep 0.1
-done
-curl -fs "$endpoint/readyz" >/dev/null || { echo "server not ready"; exit 1; }
-
-creds="$data/credentials.json"
-project_id="$(json_field "$creds" project_id)"
-login="$(printf '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"%s","password":"%s","domain":{"name":"%s"}}}},"scope":{"project":{"id":"%s"}}}}' \
-  "$(json_field "$creds" username)" "$(json_field "$creds" password)" \
-  "$(json_field "$creds" account)" "$project_id")"
-token="$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' -d "$login" \
-  "$endpoint/v3/auth/tokens" | tr -d '\r' | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p')"
-[[ -n "$token" ]] || { echo "login failed"; exit 1; }
-jobs_path="/v1/$project_id/visualization-jobs"
+echo "== building the release binary and starting vizjobs serve (SQLite)"
+# shellcheck source=../../scripts/serve-for-test.sh
+source "$repo/scripts/serve-for-test.sh"
+echo "== $endpoint, data in $data"
 
 echo "== seeding $seed_jobs jobs"
 first_id=""

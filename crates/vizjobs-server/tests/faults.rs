@@ -18,10 +18,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
-use vizjobs_server::App;
-use vizjobs_server::auth::bootstrap::Credentials;
-use vizjobs_server::clock::ManualClock;
-use vizjobs_server::config::ServerConfig;
 use vizjobs_server::engine_runner::{EngineRunner, EngineRunnerConfig};
 use vizjobs_server::runner::{PlaceholderRunner, Runner};
 use vizjobs_store::Store;
@@ -31,58 +27,20 @@ use common::{Backend, TestServer};
 // ---------------------------------------------------------------------------------------------
 // A server over any store and runner
 
-struct Running {
-    base: String,
-    token: String,
-    project: String,
-    client: reqwest::Client,
-    dir: tempfile::TempDir,
-    shutdown: tokio::sync::oneshot::Sender<()>,
-    handle: JoinHandle<anyhow::Result<()>>,
+/// A [`TestServer`] over a store and runner of the test's choosing, whose calls report a
+/// failure (status, body, `Retry-After`) instead of asserting success.
+struct Running(TestServer);
+
+impl std::ops::Deref for Running {
+    type Target = TestServer;
+    fn deref(&self) -> &TestServer {
+        &self.0
+    }
 }
 
 impl Running {
     async fn start(store: Arc<dyn Store>, runner: Arc<dyn Runner>) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let mut config = ServerConfig::new(addr, dir.path().join("data"));
-        config.lifecycle.tick = Duration::from_millis(50);
-        std::fs::create_dir_all(&config.data_dir).expect("data dir");
-        let app = App::with_store(config, store, runner, Arc::new(ManualClock::default()))
-            .await
-            .expect("app");
-        let creds: Credentials = serde_json::from_str(
-            &std::fs::read_to_string(app.credentials_written.clone().expect("first start"))
-                .expect("credentials"),
-        )
-        .expect("credentials JSON");
-        let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-        let handle = tokio::spawn(app.serve(listener, async move {
-            let _ = rx.await;
-        }));
-        let client = reqwest::Client::new();
-        let base = format!("http://{addr}");
-        let token = common::login(&client, &base, &creds).await;
-        Self {
-            base,
-            token,
-            project: creds.project_id,
-            client,
-            dir,
-            shutdown,
-            handle,
-        }
-    }
-
-    fn jobs(&self) -> String {
-        format!("/v1/{}/visualization-jobs", self.project)
-    }
-
-    fn logdir(&self) -> String {
-        let dir = self.dir.path().join("data/logs/exp");
-        std::fs::create_dir_all(&dir).expect("logdir");
-        format!("{}/", dir.canonicalize().expect("canonical").display())
+        Running(TestServer::start_on(store, runner).await)
     }
 
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value, bool) {
@@ -106,14 +64,14 @@ impl Running {
 
     async fn create(&self, name: &str) -> (u16, Value) {
         let body = json!({"job_name": name, "train_url": self.logdir()});
-        let (status, answer, _) = self.call(Method::POST, &self.jobs(), Some(body)).await;
+        let (status, answer, _) = self.call(Method::POST, &self.jobs_path(), Some(body)).await;
         (status, answer)
     }
 
     async fn wait_running(&self, id: i64) {
         for _ in 0..200 {
             let (_, job, _) = self
-                .call(Method::GET, &format!("{}/{id}", self.jobs()), None)
+                .call(Method::GET, &format!("{}/{id}", self.jobs_path()), None)
                 .await;
             if job["status"] == 8 {
                 return;
@@ -124,8 +82,7 @@ impl Running {
     }
 
     async fn stop(self) {
-        let _ = self.shutdown.send(());
-        self.handle.await.expect("join").expect("server result");
+        self.0.stop().await;
     }
 }
 
@@ -218,8 +175,8 @@ async fn postgres_outage_answers_503_and_recovers() {
 
     forwarder.cut();
     let started = Instant::now();
-    let details = format!("{}/{id}", s.jobs());
-    let jobs = s.jobs();
+    let details = format!("{}/{id}", s.jobs_path());
+    let jobs = s.jobs_path();
     let (readyz, get, list, create) = tokio::join!(
         s.client.get(format!("{}/readyz", s.base)).send(),
         s.call(Method::GET, &details, None),
@@ -265,7 +222,7 @@ async fn postgres_outage_answers_503_and_recovers() {
     assert_eq!(job["status"], 8, "the job survived the outage: {job}");
     let (status, answer) = s.create("after-outage").await;
     assert_eq!(status, 200, "{answer}");
-    let (_, list, _) = s.call(Method::GET, &s.jobs(), None).await;
+    let (_, list, _) = s.call(Method::GET, &s.jobs_path(), None).await;
     assert_eq!(
         list["job_total_count"], 2,
         "the outage create was refused, not half-done: {list}"
@@ -424,7 +381,7 @@ async fn damage_in_a_growing_event_file_loses_only_the_damaged_part() {
     assert_eq!(status, 200, "{created}");
     let id = created["job_id"].as_i64().expect("job_id");
     s.wait_running(id).await;
-    let base = format!("/vj/{}/{id}/", s.project);
+    let base = format!("/vj/{}/{id}/", s.project());
     let steps = || async {
         let (status, points, _) = s
             .call(

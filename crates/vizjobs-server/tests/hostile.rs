@@ -9,7 +9,6 @@
 mod common;
 mod tfevents;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
@@ -18,45 +17,18 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use vizjobs_server::App;
-use vizjobs_server::auth::bootstrap::Credentials;
-use vizjobs_server::clock::{Clock, ManualClock};
-use vizjobs_server::config::ServerConfig;
+use vizjobs_server::clock::Clock;
 use vizjobs_server::engine_runner::{EngineRunner, EngineRunnerConfig};
 use vizjobs_signer::{SecretKey, Signer};
 
-use common::TestServer;
+use common::{Backend, TestServer};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// What the helpers need of a running server: the harness's, or this file's engine server.
-trait Target {
-    fn base(&self) -> &str;
-    fn token(&self) -> &str;
-    fn client(&self) -> &reqwest::Client;
-    /// Credentials that must never appear in an answer.
-    fn secrets(&self) -> [&str; 3];
-}
-
-impl Target for TestServer {
-    fn base(&self) -> &str {
-        &self.base
-    }
-    fn token(&self) -> &str {
-        &self.token
-    }
-    fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-    fn secrets(&self) -> [&str; 3] {
-        [&self.creds.password, &self.creds.secret_key, &self.token]
-    }
-}
-
 /// Fails when one of the server's secrets shows in `text`.
-fn assert_no_secret(s: &impl Target, text: &str) {
-    for secret in s.secrets() {
+fn assert_no_secret(s: &TestServer, text: &str) {
+    for secret in [&s.creds.password, &s.creds.secret_key, &s.token] {
         assert!(
             !text.contains(secret),
             "a secret leaked into an answer: {text}"
@@ -67,8 +39,8 @@ fn assert_no_secret(s: &impl Target, text: &str) {
 /// A raw HTTP/1.1 exchange: `request` is sent as is (so it may hold bytes no client library
 /// would send) and the answer read until the server closes. Returns the status and the whole
 /// answer as lossy text.
-async fn raw(s: &impl Target, request: &[u8]) -> (u16, String) {
-    let addr = s.base().trim_start_matches("http://");
+async fn raw(s: &TestServer, request: &[u8]) -> (u16, String) {
+    let addr = s.base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.write_all(request).await.expect("write");
     let mut answer = Vec::new();
@@ -87,14 +59,14 @@ async fn raw(s: &impl Target, request: &[u8]) -> (u16, String) {
 }
 
 /// A `GET` of `target` (sent verbatim on the request line) with the admin's token.
-fn raw_get(s: &impl Target, target: &[u8], extra_headers: &[u8]) -> Vec<u8> {
-    let host = s.base().trim_start_matches("http://");
+fn raw_get(s: &TestServer, target: &[u8], extra_headers: &[u8]) -> Vec<u8> {
+    let host = s.base.trim_start_matches("http://");
     let mut request = b"GET ".to_vec();
     request.extend_from_slice(target);
     request.extend_from_slice(
         format!(
             " HTTP/1.1\r\nHost: {host}\r\nX-Auth-Token: {}\r\nConnection: close\r\n",
-            s.token()
+            &s.token
         )
         .as_bytes(),
     );
@@ -105,15 +77,15 @@ fn raw_get(s: &impl Target, target: &[u8], extra_headers: &[u8]) -> Vec<u8> {
 
 /// The answer's status, headers and body, after the secret check.
 async fn fetch(
-    s: &impl Target,
+    s: &TestServer,
     method: Method,
     path: &str,
     body: Option<Vec<u8>>,
 ) -> (StatusCode, HeaderMap, String) {
     let mut req = s
-        .client()
-        .request(method, format!("{}{path}", s.base()))
-        .header("X-Auth-Token", s.token());
+        .client
+        .request(method, format!("{}{path}", s.base))
+        .header("X-Auth-Token", &s.token);
     if let Some(body) = body {
         req = req.header("content-type", "application/json").body(body);
     }
@@ -509,120 +481,30 @@ async fn stalled_body_times_out() {
 // ---------------------------------------------------------------------------------------------
 // The dashboard: run and tag names, blob routes, symbolic links
 
-/// A server whose jobs are served by the real dashboard engine (the harness's server uses the
-/// placeholder runner).
-struct EngineServer {
-    base: String,
-    token: String,
-    creds: Credentials,
-    client: reqwest::Client,
-    dir: tempfile::TempDir,
-    shutdown: tokio::sync::oneshot::Sender<()>,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+/// A server whose jobs serve real dashboards (the engine runner), on SQLite.
+async fn engine_server() -> TestServer {
+    let runner = EngineRunner::new(EngineRunnerConfig::default());
+    TestServer::start_with_runner(Backend::Sqlite, runner, |_| {}).await
 }
 
-impl Target for EngineServer {
-    fn base(&self) -> &str {
-        &self.base
-    }
-    fn token(&self) -> &str {
-        &self.token
-    }
-    fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-    fn secrets(&self) -> [&str; 3] {
-        [&self.creds.password, &self.creds.secret_key, &self.token]
-    }
-}
-
-impl EngineServer {
-    async fn start() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let mut config = ServerConfig::new(addr, dir.path().join("data"));
-        config.lifecycle.tick = Duration::from_millis(50);
-        std::fs::create_dir_all(&config.data_dir).expect("data dir");
-        let store = Arc::new(
-            vizjobs_store_sqlite::SqliteStore::open(&config.data_dir.join("vizjobs.db"))
-                .await
-                .expect("sqlite"),
-        );
-        let runner = EngineRunner::new(EngineRunnerConfig::default());
-        let app = App::with_store(config, store, runner, Arc::new(ManualClock::default()))
-            .await
-            .expect("app");
-        let creds: Credentials = serde_json::from_str(
-            &std::fs::read_to_string(app.credentials_written.clone().expect("first start"))
-                .expect("credentials"),
-        )
-        .expect("credentials JSON");
-        let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-        let handle = tokio::spawn(app.serve(listener, async move {
-            let _ = rx.await;
-        }));
-        let client = reqwest::Client::new();
-        let base = format!("http://{addr}");
-        let token = common::login(&client, &base, &creds).await;
-        Self {
-            base,
-            token,
-            creds,
-            client,
-            dir,
-            shutdown,
-            handle,
-        }
-    }
-
-    fn logdir(&self) -> String {
-        let dir = self.dir.path().join("data/logs/exp");
-        std::fs::create_dir_all(&dir).expect("logdir");
-        format!("{}/", dir.canonicalize().expect("canonical").display())
-    }
-
-    /// Creates a job on the logdir and waits until it is RUNNING.
-    async fn running_job(&self) -> String {
-        let jobs = format!("/v1/{}/visualization-jobs", self.creds.project_id);
-        let body = json!({"job_name": "dash", "train_url": self.logdir()});
-        let (status, _, text) = fetch(
-            self,
-            Method::POST,
-            &jobs,
-            Some(body.to_string().into_bytes()),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{text}");
-        let id = serde_json::from_str::<Value>(&text).expect("JSON")["job_id"].clone();
-        for _ in 0..200 {
-            let (_, _, text) = fetch(self, Method::GET, &format!("{jobs}/{id}"), None).await;
-            if serde_json::from_str::<Value>(&text).expect("JSON")["status"] == 8 {
-                return format!("/vj/{}/{id}/", self.creds.project_id);
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("job {id} never ran");
-    }
-
-    async fn stop(self) {
-        let _ = self.shutdown.send(());
-        self.handle.await.expect("join").expect("server result");
-    }
+/// Creates a job on the server's logdir, waits until it is RUNNING and returns its dashboard
+/// path.
+async fn running_job(s: &TestServer) -> String {
+    let id = s.create("dash", json!({})).await;
+    s.wait_status(id, 8).await;
+    format!("/vj/{}/{id}/", s.project())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_routes_resist_traversal_and_markup() {
-    let s = EngineServer::start().await;
+    let s = engine_server().await;
     let logdir = s.logdir();
     let run_dir = format!("{logdir}{MARKUP}");
     std::fs::create_dir_all(&run_dir).expect("run dir");
     let mut events = tfevents::scalar(0, MARKUP, 1.0);
     events.extend(tfevents::text(0, "notes", MARKUP));
     std::fs::write(format!("{run_dir}/events.out.tfevents.1.host"), &events).expect("events");
-    let base = s.running_job().await;
+    let base = running_job(&s).await;
 
     // Runs and tags with markup come back as JSON strings only.
     let mut runs = Value::Null;
@@ -706,7 +588,7 @@ async fn dashboard_routes_resist_traversal_and_markup() {
 /// `train_url` resolved under.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn symlinks_in_a_logdir_do_not_escape_the_log_roots() {
-    let s = EngineServer::start().await;
+    let s = engine_server().await;
     let logdir = s.logdir();
     std::fs::create_dir_all(format!("{logdir}inside")).expect("run dir");
     std::fs::write(
@@ -721,7 +603,7 @@ async fn symlinks_in_a_logdir_do_not_escape_the_log_roots() {
     )
     .expect("outside events");
     std::os::unix::fs::symlink(outside.path(), format!("{logdir}linked")).expect("symlink");
-    let base = s.running_job().await;
+    let base = running_job(&s).await;
     let mut tags = String::new();
     for _ in 0..100 {
         tags = fetch(&s, Method::GET, &format!("{base}data/tags"), None)

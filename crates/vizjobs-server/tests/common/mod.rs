@@ -11,7 +11,7 @@ use vizjobs_server::App;
 use vizjobs_server::auth::bootstrap::Credentials;
 use vizjobs_server::clock::ManualClock;
 use vizjobs_server::config::ServerConfig;
-use vizjobs_server::runner::PlaceholderRunner;
+use vizjobs_server::runner::{PlaceholderRunner, Runner};
 use vizjobs_store::Store;
 
 #[derive(Debug, Clone, Copy)]
@@ -43,15 +43,17 @@ impl TestServer {
     }
 
     pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut ServerConfig)) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let mut config = ServerConfig::new(addr, dir.path().join("data"));
-        config.lifecycle.tick = Duration::from_millis(50);
-        tweak(&mut config);
-        std::fs::create_dir_all(&config.data_dir).expect("data dir");
+        let runner = Arc::new(PlaceholderRunner::default());
+        Self::start_with_runner(backend, runner, tweak).await
+    }
+
+    /// A server whose jobs run on `runner` (the engine runner, for real dashboards).
+    pub async fn start_with_runner(
+        backend: Backend,
+        runner: Arc<dyn Runner>,
+        tweak: impl FnOnce(&mut ServerConfig),
+    ) -> Self {
+        let (dir, listener, config) = Self::prepare(tweak).await;
         let store: Arc<dyn Store> = match backend {
             Backend::Sqlite => Arc::new(
                 vizjobs_store_sqlite::SqliteStore::open(&config.data_dir.join("vizjobs.db"))
@@ -59,7 +61,8 @@ impl TestServer {
                     .expect("sqlite"),
             ),
             Backend::Postgres => {
-                let schema = format!("vj_srv_{}_{}", std::process::id(), addr.port());
+                let port = config.listen.port();
+                let schema = format!("vj_srv_{}_{port}", std::process::id());
                 Arc::new(
                     vizjobs_store_postgres::PostgresStore::connect_with_schema(
                         &postgres_url(),
@@ -70,18 +73,47 @@ impl TestServer {
                 )
             }
         };
+        Self::launch(dir, listener, config, store, runner).await
+    }
+
+    /// A server over a store the test brings (one reached through a fault, say).
+    pub async fn start_on(store: Arc<dyn Store>, runner: Arc<dyn Runner>) -> Self {
+        let (dir, listener, config) = Self::prepare(|_| {}).await;
+        Self::launch(dir, listener, config, store, runner).await
+    }
+
+    /// A data directory, a loopback listener and the configuration that uses both.
+    async fn prepare(
+        tweak: impl FnOnce(&mut ServerConfig),
+    ) -> (tempfile::TempDir, tokio::net::TcpListener, ServerConfig) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut config = ServerConfig::new(addr, dir.path().join("data"));
+        config.lifecycle.tick = Duration::from_millis(50);
+        tweak(&mut config);
+        std::fs::create_dir_all(&config.data_dir).expect("data dir");
+        (dir, listener, config)
+    }
+
+    async fn launch(
+        dir: tempfile::TempDir,
+        listener: tokio::net::TcpListener,
+        config: ServerConfig,
+        store: Arc<dyn Store>,
+        runner: Arc<dyn Runner>,
+    ) -> Self {
+        let addr = listener.local_addr().expect("addr");
         let clock = Arc::new(ManualClock::default());
-        let app = App::with_store(
-            config,
-            store.clone(),
-            Arc::new(PlaceholderRunner::default()),
-            clock.clone(),
-        )
-        .await
-        .expect("app");
+        let app = App::with_store(config, store.clone(), runner, clock.clone())
+            .await
+            .expect("app");
         let creds_path = app.credentials_written.clone().expect("first start");
         let creds: Credentials =
-            serde_json::from_str(&std::fs::read_to_string(creds_path).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(creds_path).expect("credentials"))
+                .expect("credentials JSON");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = tokio::spawn(app.serve(listener, async move {
             let _ = rx.await;
