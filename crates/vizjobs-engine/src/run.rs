@@ -235,7 +235,8 @@ impl RunData {
             wall_time: at.wall_time,
             value,
         };
-        // Like protobuf's own string decoding, reject a tag that is not UTF-8.
+        // A refused point (a tag that is not UTF-8, as protobuf's own string decoding refuses,
+        // or a tag beyond the table's capacity) counts as lost.
         if self.scalars.push(tag, point).is_err() {
             self.data_loss += 1;
         }

@@ -23,9 +23,14 @@ struct Entry {
     successor: u32,
 }
 
-/// A tag that is not UTF-8 (protobuf strings must be); the point is dropped.
+/// Why a point was refused (and dropped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TagNotUtf8;
+pub enum Refused {
+    /// The tag is not UTF-8 (protobuf strings must be).
+    TagNotUtf8,
+    /// The run already has `u32::MAX` scalar tags.
+    TooManyTags,
+}
 
 /// Every scalar series of a run; see the module docs.
 #[derive(Debug, Default)]
@@ -39,7 +44,7 @@ pub struct ScalarTable {
 impl ScalarTable {
     /// Appends a point to the series of `tag`, creating the series on first sight.
     #[inline]
-    pub fn push(&mut self, tag: &[u8], point: Point) -> Result<(), TagNotUtf8> {
+    pub fn push(&mut self, tag: &[u8], point: Point) -> Result<(), Refused> {
         let guess = self
             .latest
             .map_or(NO_GUESS, |i| self.entries[i as usize].successor);
@@ -56,12 +61,16 @@ impl ScalarTable {
     }
 
     #[cold]
-    fn find_or_insert(&mut self, tag: &[u8]) -> Result<u32, TagNotUtf8> {
+    fn find_or_insert(&mut self, tag: &[u8]) -> Result<u32, Refused> {
         if let Some(&i) = self.by_tag.get(tag) {
             return Ok(i);
         }
-        let tag = std::str::from_utf8(tag).map_err(|_| TagNotUtf8)?;
-        let index = u32::try_from(self.entries.len()).expect("fewer than 4 G tags per run");
+        let tag = std::str::from_utf8(tag).map_err(|_| Refused::TagNotUtf8)?;
+        // NO_GUESS stays out of the index range.
+        let index = u32::try_from(self.entries.len())
+            .ok()
+            .filter(|&i| i != NO_GUESS)
+            .ok_or(Refused::TooManyTags)?;
         self.entries.push(Entry {
             tag: tag.into(),
             series: ScalarSeries::new(),
@@ -152,7 +161,7 @@ mod tests {
     fn a_tag_that_is_not_utf8_is_refused_and_leaves_no_series() {
         let mut t = ScalarTable::default();
         t.push(b"ok", pt(0)).expect("utf-8 tag");
-        assert_eq!(t.push(b"bad\xff", pt(1)), Err(TagNotUtf8));
+        assert_eq!(t.push(b"bad\xff", pt(1)), Err(Refused::TagNotUtf8));
         t.push(b"ok", pt(1)).expect("utf-8 tag");
         assert_eq!(t.len(), 1);
         assert_eq!(steps(&t, "ok"), [0, 1]);

@@ -40,6 +40,13 @@ page.on("request", (r) => {
   if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) external.push(r.url());
 });
 page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
+// The content type of every series the dashboard fetched: it must use the binary form.
+const scalarAnswers = [];
+page.on("response", (r) => {
+  if (new URL(r.url()).pathname.endsWith("/data/scalars")) {
+    scalarAnswers.push({ url: r.url(), type: r.headers()["content-type"] ?? "" });
+  }
+});
 
 let passed = 0;
 let failed = 0;
@@ -105,6 +112,11 @@ await check("dashboard: loss chart has 200 train and 20 eval points", async () =
   await page.waitForFunction(() => document.querySelector('.chart-card[data-tag="loss"]')?.dataset.points?.includes("train=200"));
   const points = await loss.getAttribute("data-points");
   expect(points?.split(";").includes("train=200") && points.split(";").includes("eval=20"), `points: ${points}`);
+  expect(scalarAnswers.length > 0, "no data/scalars request seen");
+  const notBinary = scalarAnswers.filter(
+    (a) => new URL(a.url).searchParams.get("format") !== "binary" || a.type !== "application/vnd.vizjobs.scalar-columns",
+  );
+  expect(notBinary.length === 0, `series fetched without the binary form: ${JSON.stringify(notBinary.slice(0, 3))}`);
   await shot("03-dashboard-scalars");
 });
 

@@ -24,17 +24,21 @@ pub const MAGIC: &[u8; 4] = b"VJS1";
 const HEADER_LEN: usize = 8;
 const BYTES_PER_POINT: usize = 20;
 
-/// Encodes points (at most `u32::MAX` of them; a longer slice is cut there).
-pub fn encode(points: &[Point]) -> Vec<u8> {
-    let n = points.len().min(u32::MAX as usize);
-    let points = &points[..n];
-    let mut out = Vec::with_capacity(HEADER_LEN + n * BYTES_PER_POINT);
+/// More points than the form's `u32` count can say (an answer of over 80 GB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0} points do not fit one binary answer; ask for a step range or `points=N`")]
+pub struct TooManyPoints(pub usize);
+
+/// Encodes points.
+pub fn encode(points: &[Point]) -> Result<Vec<u8>, TooManyPoints> {
+    let n = u32::try_from(points.len()).map_err(|_| TooManyPoints(points.len()))?;
+    let mut out = Vec::with_capacity(HEADER_LEN + points.len() * BYTES_PER_POINT);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(n as u32).to_le_bytes());
+    out.extend_from_slice(&n.to_le_bytes());
     out.extend(points.iter().flat_map(|p| p.step.to_le_bytes()));
     out.extend(points.iter().flat_map(|p| p.wall_time.to_le_bytes()));
     out.extend(points.iter().flat_map(|p| p.value.to_le_bytes()));
-    out
+    Ok(out)
 }
 
 /// Why a body is not the binary form.
@@ -96,7 +100,7 @@ mod tests {
                 value: 0.1,
             },
         ];
-        let body = encode(&points);
+        let body = encode(&points).expect("3 points fit");
         assert_eq!(body.len(), 8 + 3 * 20);
         assert_eq!(&body[..8], b"VJS1\x03\0\0\0");
         // Columns: the second step starts at 16, the first wall time at 32, the values at 56.
@@ -122,6 +126,6 @@ mod tests {
                 expected: 28
             })
         );
-        assert_eq!(decode(&encode(&[])), Ok(vec![]));
+        assert_eq!(decode(&encode(&[]).expect("0 points fit")), Ok(vec![]));
     }
 }

@@ -139,11 +139,11 @@ pub(crate) async fn scalars(State(shared): Shared_, Query(q): Q) -> Result<Respo
             scalars_json(&points),
         )
             .into_response(),
-        Some("binary") => (
-            [(header::CONTENT_TYPE, super::columns::CONTENT_TYPE)],
-            super::columns::encode(&points),
-        )
-            .into_response(),
+        Some("binary") => {
+            let body = super::columns::encode(&points)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            ([(header::CONTENT_TYPE, super::columns::CONTENT_TYPE)], body).into_response()
+        }
         Some(other) => return Err(ApiError::bad_request(format!("unknown format `{other}`"))),
     })
 }
