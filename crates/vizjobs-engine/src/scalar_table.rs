@@ -168,6 +168,42 @@ mod tests {
     }
 
     #[test]
+    fn agrees_with_a_plain_map_on_random_tag_sequences() {
+        // xorshift, so the sequences are the same on every run.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let tags = ["a", "ab", "b", "loss", "loss/train", "", "lr", "acc"];
+        for round in 0..50 {
+            let mut table = ScalarTable::default();
+            let mut want: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+            // Mostly a fixed cycle over a few tags (the guess's case), with random detours.
+            let cycle: Vec<&str> = (0..1 + next(5)).map(|_| tags[next(8) as usize]).collect();
+            for step in 0..400i64 {
+                let tag = if next(4) == 0 {
+                    tags[next(8) as usize]
+                } else {
+                    cycle[step as usize % cycle.len()]
+                };
+                table.push(tag.as_bytes(), pt(step)).expect("utf-8 tag");
+                want.entry(tag).or_default().push(step);
+            }
+            assert_eq!(table.len(), want.len(), "round {round}");
+            for (tag, steps_wanted) in &want {
+                assert_eq!(
+                    &steps(&table, tag),
+                    steps_wanted,
+                    "round {round}, tag {tag:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_prefix_of_the_guessed_tag_is_not_taken_for_it() {
         let mut t = ScalarTable::default();
         for step in 0..3 {
