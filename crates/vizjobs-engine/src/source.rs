@@ -127,11 +127,12 @@ impl LogSource for LocalDisk {
     }
 
     fn open_at(&self, rel_path: &str, offset: u64) -> io::Result<Box<dyn Read + Send>> {
-        let mut f = File::open(self.path(rel_path))?;
+        let path = self.path(rel_path);
+        let mut f = File::open(&path)?;
         // Checked on the opened file, not the path, so a link swapped in between a check and
         // the open cannot slip through.
         if let Some(boundary) = &self.boundary
-            && !opened_path(&f, &self.path(rel_path)).is_some_and(|real| real.starts_with(boundary))
+            && !opened_path(&f, &path).is_some_and(|real| real.starts_with(boundary))
         {
             return Err(Self::outside_error(rel_path));
         }

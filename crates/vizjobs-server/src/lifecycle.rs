@@ -185,13 +185,11 @@ impl Lifecycle {
         }
 
         let now = self.clock.now_ms();
-        let queued = self
-            .apply(
-                init.iter()
-                    .map(|j| (j.id, j.change_to(JobStatus::Waiting, now, "")))
-                    .collect(),
-            )
-            .await?;
+        let to_waiting: Vec<_> = init
+            .iter()
+            .map(|j| (j.id, j.change_to(JobStatus::Waiting, now, "")))
+            .collect();
+        let queued = self.apply(&to_waiting).await?;
         waiting.extend(queued.into_iter().map(|(_, job)| job));
         waiting.sort_by_key(|j| j.id);
 
@@ -211,7 +209,7 @@ impl Lifecycle {
                 }
             }
         }
-        let started: HashSet<i64> = match self.apply(starts.clone()).await {
+        let started: HashSet<i64> = match self.apply(&starts).await {
             Ok(applied) => applied.into_iter().map(|(id, _)| id).collect(),
             Err(err) => {
                 // Nothing was written: the jobs stay WAITING and the next pass starts them again
@@ -235,22 +233,20 @@ impl Lifecycle {
             self.stop_runner(job.id).await;
         }
         let now = self.clock.now_ms();
-        self.apply(
-            killing
-                .iter()
-                .map(|j| (j.id, j.change_to(JobStatus::Killed, now, "")))
-                .collect(),
-        )
-        .await?;
+        let to_killed: Vec<_> = killing
+            .iter()
+            .map(|j| (j.id, j.change_to(JobStatus::Killed, now, "")))
+            .collect();
+        self.apply(&to_killed).await?;
         Ok(())
     }
 
     /// Writes a batch of changes; returns the jobs they applied to, as they are now.
     async fn apply(
         &self,
-        changes: Vec<(i64, vizjobs_store::JobChange)>,
+        changes: &[(i64, vizjobs_store::JobChange)],
     ) -> Result<Vec<(i64, JobRecord)>, StoreError> {
-        let outcomes = self.store.change_jobs(&changes).await?;
+        let outcomes = self.store.change_jobs(changes).await?;
         let mut applied = Vec::new();
         for ((id, change), outcome) in changes.iter().zip(outcomes) {
             if let Some(job) = outcome {
@@ -280,7 +276,7 @@ impl Lifecycle {
         } else {
             return Ok(());
         };
-        self.apply(vec![(job.id, next)]).await?;
+        self.apply(&[(job.id, next)]).await?;
         Ok(())
     }
 

@@ -486,33 +486,31 @@ async fn access_denied_is_reported_and_clears() {
     let before = h.scalars(&service_url, "eval", "loss").await;
 
     h.s3.require_auth(true).unwrap();
-    let denied = h
-        .wait_for(
-            &service_url,
-            "data/runs",
-            "access denied reported",
-            |runs| {
-                runs.as_array().is_some_and(|a| {
-                    !a.is_empty()
-                        && a.iter().all(|r| {
-                            r["status"] == "error"
-                                && r["problems"].as_array().is_some_and(|p| {
-                                    p.iter().any(|p| {
-                                        p["kind"] == "io_error"
-                                            && p["message"].as_str().is_some_and(|m| {
-                                                m.contains("s3://training/jobs/denied/")
-                                                    && (m.contains("access denied")
-                                                        || m.contains("not authenticated")
-                                                        || m.contains("403"))
-                                            })
-                                    })
+    h.wait_for(
+        &service_url,
+        "data/runs",
+        "access denied reported",
+        |runs| {
+            runs.as_array().is_some_and(|a| {
+                !a.is_empty()
+                    && a.iter().all(|r| {
+                        r["status"] == "error"
+                            && r["problems"].as_array().is_some_and(|p| {
+                                p.iter().any(|p| {
+                                    p["kind"] == "io_error"
+                                        && p["message"].as_str().is_some_and(|m| {
+                                            m.contains("s3://training/jobs/denied/")
+                                                && (m.contains("access denied")
+                                                    || m.contains("not authenticated")
+                                                    || m.contains("403"))
+                                        })
                                 })
-                        })
-                })
-            },
-        )
-        .await;
-    assert!(!denied.as_array().unwrap().is_empty());
+                            })
+                    })
+            })
+        },
+    )
+    .await;
     assert_eq!(h.scalars(&service_url, "eval", "loss").await, before);
 
     h.s3.require_auth(false).unwrap();

@@ -223,12 +223,6 @@ impl JobStore for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn change_job(&self, id: i64, change: &JobChange) -> Result<Option<JobRecord>> {
-        // One change is a batch of one: the same statement, and one commit either way.
-        let mut outcomes = self.change_jobs(&[(id, change.clone())]).await?;
-        Ok(outcomes.pop().flatten())
-    }
-
     async fn change_jobs(&self, changes: &[(i64, JobChange)]) -> Result<Vec<Option<JobRecord>>> {
         if changes.is_empty() {
             return Ok(Vec::new());

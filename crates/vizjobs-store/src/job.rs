@@ -128,7 +128,11 @@ pub trait JobStore: Send + Sync {
 
     /// Applies `change` if the job's status is still `change.expected`; returns the new row, or
     /// `None` when the job is gone or its status moved on.
-    async fn change_job(&self, id: i64, change: &JobChange) -> Result<Option<JobRecord>>;
+    async fn change_job(&self, id: i64, change: &JobChange) -> Result<Option<JobRecord>> {
+        // A batch of one: the same statement, and one commit either way.
+        let mut outcomes = self.change_jobs(&[(id, change.clone())]).await?;
+        Ok(outcomes.pop().flatten())
+    }
 
     /// Applies several changes, each exactly as [`JobStore::change_job`] would (one whose job
     /// moved on is skipped, answered `None`), in one transaction: one durable commit for all,

@@ -8,9 +8,9 @@
 //! takes effect here within the TTL. A logout through this process drops its entry at once.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use std::sync::Mutex;
 use vizjobs_store::TokenRecord;
 
 /// How long a looked-up token is trusted without asking the database again.
