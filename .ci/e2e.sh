@@ -5,9 +5,10 @@
 # Self-contained: installs Debian's chromium if it is missing, the npm packages of web/ if they
 # are not installed, builds the `vizjobs` binary unless $VIZJOBS_BIN names one, then starts the
 # server on a free port with a fresh data directory, copies the tbx_basic fixture under its log
-# root, adds a run whose text summary holds script payloads (written by tensorboardX) and a
-# MindSpore run (the `run_a` fixture, with scalars and a 2×3 tensor), runs web/tests/e2e/run.mjs
-# and stops the server. Exits non-zero on any failure.
+# root, adds a run whose text summary holds script payloads and one whose audio and image samples
+# are HTML pages with scripts (both written by tensorboardX), and a MindSpore run (the `run_a`
+# fixture, with scalars and a 2×3 tensor), runs web/tests/e2e/run.mjs and stops the server.
+# Exits non-zero on any failure.
 #
 # Environment:
 #   VIZJOBS_BIN          a built vizjobs binary [default: cargo build -p vizjobs-cli]
@@ -85,6 +86,9 @@ logdir="$data/logs/tbx_basic"
 mkdir -p "$data/logs"
 cp -r "$fixture" "$logdir"
 "$venv/bin/python" "$repo/web/tests/e2e/write_hostile_text.py" "$logdir"
+# A run whose audio and image samples are HTML/SVG pages with scripts (content types `text/html`,
+# `image/svg+xml`): `data/blob` must not serve them as pages of the server's origin.
+"$venv/bin/python" "$repo/web/tests/e2e/write_hostile_blobs.py" "$logdir"
 # A MindSpore run beside the TensorBoard ones: one logdir mixing both formats (issue 5).
 cp -r "$ms_fixture" "$logdir/ms_run_a"
 

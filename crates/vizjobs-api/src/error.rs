@@ -27,6 +27,8 @@ pub enum ErrorCode {
     BadSignature,
     /// 403 the project id does not match the credential.
     ProjectMismatch,
+    /// 403 a browser request sent by a page of another origin (login CSRF and the like).
+    CrossOrigin,
     /// 413 the body is over the limit.
     TooLarge,
     /// 429 too many failed attempts.
@@ -51,6 +53,7 @@ impl ErrorCode {
             Self::InvalidToken => "ModelArts.0203",
             Self::BadSignature => "ModelArts.0206",
             Self::ProjectMismatch => "ModelArts.0210",
+            Self::CrossOrigin => "ModelArts.0212",
             Self::Throttled => "ModelArts.0209",
             Self::Internal => "ModelArts.0010",
             Self::Unavailable => "ModelArts.0011",
@@ -66,7 +69,7 @@ impl ErrorCode {
             | Self::QuotaExceeded => 400,
             Self::NoSuchJob => 404,
             Self::NoCredential | Self::ExpiredToken | Self::InvalidToken => 401,
-            Self::BadSignature | Self::ProjectMismatch => 403,
+            Self::BadSignature | Self::ProjectMismatch | Self::CrossOrigin => 403,
             Self::TooLarge => 413,
             Self::Throttled => 429,
             Self::Internal => 500,

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ApiError, ErrorCode};
 use crate::status::JobStatus;
 use crate::validate::{
-    MAX_PER_PAGE, MAX_SCHEDULE_HOURS, MAX_SEARCH_CHARS, validate_job_desc, validate_job_name,
+    MAX_PER_PAGE, MAX_SCHEDULE_HOURS, MAX_SEARCH_CHARS, refuse_nul, validate_job_desc,
+    validate_job_name,
 };
 
 /// A job as list and details show it.
@@ -335,12 +336,36 @@ impl Default for ListQuery {
 }
 
 impl ListQuery {
-    /// Parses decoded query pairs. Unknown keys are ignored, as unknown JSON fields are.
+    /// The query keys the list reads (`sortBy` is another spelling of `sort_by`).
+    const KEYS: [&'static str; 7] = [
+        "status",
+        "per_page",
+        "page",
+        "sort_by",
+        "order",
+        "search_content",
+        "workspace_id",
+    ];
+
+    /// Parses decoded query pairs. Unknown keys are ignored, as unknown JSON fields are; a key
+    /// this query reads that comes twice is refused: an AK/SK signature sorts the pairs, so
+    /// which of two values won would otherwise depend on an order the signature does not fix.
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ApiError> {
         let mut q = ListQuery::default();
+        let mut seen: Vec<&str> = Vec::new();
         for (key, value) in pairs {
+            let canonical = if key == "sortBy" { "sort_by" } else { key };
+            if Self::KEYS.contains(&canonical) {
+                if seen.contains(&canonical) {
+                    return Err(ApiError::new(
+                        ErrorCode::InvalidField,
+                        format!("the query parameter {key} is given more than once"),
+                    ));
+                }
+                seen.push(canonical);
+            }
             match key {
                 "status" => {
                     for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -405,6 +430,7 @@ impl ListQuery {
                     }
                 }
                 "search_content" => {
+                    refuse_nul(key, value)?;
                     if value.chars().count() > MAX_SEARCH_CHARS {
                         return Err(ApiError::new(
                             ErrorCode::InvalidField,
@@ -528,6 +554,15 @@ mod tests {
         assert_eq!(q.sort_by, SortKey::CreateTime);
         assert_eq!(q.order, SortOrder::Desc);
         let q2 = ListQuery::from_pairs([("sortBy", "job_name")]).unwrap();
+        for twice in [
+            [("page", "1"), ("page", "2")],
+            [("sortBy", "job_name"), ("sort_by", "status")],
+        ] {
+            let err = ListQuery::from_pairs(twice).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidField, "{twice:?}");
+        }
+        assert!(ListQuery::from_pairs([("other", "1"), ("other", "2")]).is_ok());
+        assert!(ListQuery::from_pairs([("search_content", "a\0")]).is_err());
         assert_eq!(q2.sort_by, SortKey::JobName);
         for bad in [
             ("per_page", "0"),

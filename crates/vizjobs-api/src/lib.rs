@@ -19,6 +19,6 @@ pub use job::{
 };
 pub use status::JobStatus;
 pub use validate::{
-    MAX_DESC_CHARS, MAX_NAME_CHARS, MAX_PER_PAGE, MAX_SCHEDULE_HOURS, MAX_SEARCH_CHARS,
+    MAX_DESC_CHARS, MAX_NAME_CHARS, MAX_PER_PAGE, MAX_SCHEDULE_HOURS, MAX_SEARCH_CHARS, refuse_nul,
     validate_job_desc, validate_job_name, validate_project_id,
 };

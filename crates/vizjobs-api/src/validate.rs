@@ -26,12 +26,25 @@ pub fn validate_job_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `job_desc`: at most 256 characters (counted as Unicode scalar values).
+/// `job_desc`: at most 256 characters (counted as Unicode scalar values), no NUL.
 pub fn validate_job_desc(desc: &str) -> Result<(), ApiError> {
+    refuse_nul("job_desc", desc)?;
     if desc.chars().count() > MAX_DESC_CHARS {
         return Err(ApiError::new(
             ErrorCode::InvalidField,
             format!("job_desc must be at most {MAX_DESC_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a NUL character in free text. PostgreSQL cannot store one in a `TEXT` column, and
+/// no field of the API has a use for it, so both backends refuse it the same way, up front.
+pub fn refuse_nul(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.contains('\0') {
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
+            format!("{field} must not contain a NUL character"),
         ));
     }
     Ok(())
@@ -54,6 +67,13 @@ mod tests {
         assert!(validate_job_name("").is_err());
         assert!(validate_job_name("has space").is_err());
         assert!(validate_job_name("ünï").is_err());
+    }
+
+    #[test]
+    fn nul_is_refused_in_free_text() {
+        assert!(validate_job_desc("a\0b").is_err());
+        assert!(refuse_nul("x", "\0").is_err());
+        assert!(refuse_nul("x", "plain text").is_ok());
     }
 
     #[test]

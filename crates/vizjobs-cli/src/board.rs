@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use vizjobs_engine::Board;
+use vizjobs_server::standalone::HostCheck;
 
 use crate::serve::{EngineArgs, EngineFile};
 
@@ -18,7 +19,9 @@ pub struct BoardArgs {
     /// Address to listen on.
     #[arg(long, env = "VIZJOBS_BOARD_LISTEN", default_value = "127.0.0.1:6006")]
     listen: SocketAddr,
-    /// Serve on a non-loopback address although the board has no authentication.
+    /// Serve on a non-loopback address, and answer any `Host` name, although the board has no
+    /// authentication (without it only loopback names and the listen address are answered,
+    /// which stops DNS rebinding).
     #[arg(long)]
     allow_remote: bool,
     /// Title of the page [default: the logdir's name].
@@ -52,14 +55,19 @@ pub async fn run(args: BoardArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     let local = listener.local_addr()?;
-    let router = vizjobs_server::standalone::board_router(&board);
+    let hosts = if args.allow_remote {
+        HostCheck::Any
+    } else {
+        HostCheck::LoopbackAnd(local.ip())
+    };
+    let router = vizjobs_server::standalone::board_router(&board, hosts);
     let server = tokio::spawn(vizjobs_server::http::serve(
         listener,
         router,
         async {
             let _ = tokio::signal::ctrl_c().await;
         },
-        vizjobs_server::http::HEADER_READ_TIMEOUT,
+        vizjobs_server::http::ServeOptions::new(),
     ));
     show_progress(&board).await;
     println!(

@@ -14,7 +14,8 @@ use vizjobs_engine::EngineConfig;
 use vizjobs_server::App;
 use vizjobs_server::clock::SystemClock;
 use vizjobs_server::config::{
-    Addressing, ObjectStorageConfig, S3Config, Secret, ServerConfig, StaticCredentials,
+    Addressing, LogIsolation, ObjectStorageConfig, S3Config, Secret, ServerConfig,
+    StaticCredentials,
 };
 use vizjobs_server::engine_runner::ObjectStorage;
 use vizjobs_server::engine_runner::{EngineRunner, EngineRunnerConfig};
@@ -38,10 +39,23 @@ pub struct ServeArgs {
     /// The URL users reach this server at; the base of every service_url [default: http://LISTEN].
     #[arg(long, env = "VIZJOBS_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Another HOST[:PORT] clients reach this server by and sign AK/SK requests for; repeat for
+    /// several [default: only the public URL's]. In the environment, separate with ','.
+    #[arg(
+        long = "signed-host",
+        env = "VIZJOBS_SIGNED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub signed_hosts: Vec<String>,
     /// A directory jobs may read local logs from; repeat for several
     /// [default: DATA_DIR/logs]. In the environment, separate paths with ':'.
     #[arg(long = "log-root", env = "VIZJOBS_LOG_ROOTS", value_delimiter = ':')]
     pub log_roots: Vec<PathBuf>,
+    /// `shared`: every project may read anywhere under the log roots and allowed buckets (one
+    /// team). `project`: a project reads only ROOT/PROJECT_ID/… and BUCKET[/PREFIX]/PROJECT_ID/…
+    /// (several teams; see docs/AUTH.md) [default: shared].
+    #[arg(long, env = "VIZJOBS_LOG_ISOLATION", value_name = "shared|project")]
+    pub log_isolation: Option<LogIsolation>,
     /// Jobs a project may hold unless set per project [default: 100].
     #[arg(long, env = "VIZJOBS_JOB_QUOTA")]
     pub job_quota: Option<i64>,
@@ -67,6 +81,13 @@ pub struct ServeArgs {
     /// The login throttling window in seconds [default: 300].
     #[arg(long, env = "VIZJOBS_LOGIN_WINDOW_SECS")]
     pub login_window_secs: Option<u64>,
+    /// Connections served at once; past it only health checks are answered, on a small
+    /// reserve [default: the open-files limit less 72].
+    #[arg(long, env = "VIZJOBS_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Connections served at once from one client address [default: half of max-connections].
+    #[arg(long, env = "VIZJOBS_MAX_CONNECTIONS_PER_CLIENT")]
+    pub max_connections_per_client: Option<usize>,
     #[command(flatten)]
     pub engine: EngineArgs,
     /// Seconds a loaded dashboard may sit unviewed before its memory is released [default: 900].
@@ -275,7 +296,9 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     public_url: Option<String>,
+    signed_hosts: Option<Vec<String>>,
     log_roots: Option<Vec<PathBuf>>,
+    log_isolation: Option<LogIsolation>,
     job_quota: Option<i64>,
     max_running_jobs: Option<i64>,
     lifecycle_interval_secs: Option<f64>,
@@ -284,6 +307,8 @@ struct FileConfig {
     metrics_private: Option<bool>,
     login_attempts: Option<u32>,
     login_window_secs: Option<u64>,
+    max_connections: Option<usize>,
+    max_connections_per_client: Option<usize>,
     idle_evict_secs: Option<f64>,
     reload_interval_secs: Option<f64>,
     samples: Option<String>,
@@ -332,6 +357,18 @@ impl ServeArgs {
         if let Some(url) = self.public_url.or(file.public_url) {
             config.public_url = url.trim_end_matches('/').to_owned();
         }
+        config.signed_hosts = vizjobs_server::config::hosts_of(&config.public_url);
+        anyhow::ensure!(
+            !config.signed_hosts.is_empty(),
+            "public-url {:?} is not an http(s) URL with a host",
+            config.public_url
+        );
+        let extra_hosts = if self.signed_hosts.is_empty() {
+            file.signed_hosts.unwrap_or_default()
+        } else {
+            self.signed_hosts
+        };
+        config.signed_hosts.extend(extra_hosts);
         config.database_url = self.database_url.or(file.database_url);
         let roots = if self.log_roots.is_empty() {
             file.log_roots.unwrap_or_default()
@@ -341,6 +378,10 @@ impl ServeArgs {
         if !roots.is_empty() {
             config.log_roots = roots;
         }
+        config.log_isolation = self
+            .log_isolation
+            .or(file.log_isolation)
+            .unwrap_or_default();
         if let Some(quota) = self.job_quota.or(file.job_quota) {
             anyhow::ensure!(quota >= 0, "job-quota must not be negative");
             config.default_job_quota = quota;
@@ -365,6 +406,18 @@ impl ServeArgs {
         }
         if let Some(secs) = self.login_window_secs.or(file.login_window_secs) {
             config.login_window = Duration::from_secs(secs);
+        }
+        if let Some(n) = self.max_connections.or(file.max_connections) {
+            anyhow::ensure!(n >= 1, "max-connections must be at least 1");
+            config.connection_limits.total = n;
+            config.connection_limits.per_client = (n / 2).max(1);
+        }
+        if let Some(n) = self
+            .max_connections_per_client
+            .or(file.max_connections_per_client)
+        {
+            anyhow::ensure!(n >= 1, "max-connections-per-client must be at least 1");
+            config.connection_limits.per_client = n;
         }
         let mut runner = EngineRunnerConfig {
             engine: self.engine.engine_config(&EngineFile {

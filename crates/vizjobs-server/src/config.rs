@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::lifecycle::LifecycleConfig;
+pub use crate::train_url::LogIsolation;
 
 pub use vizjobs_objstore::{Addressing, RetrySettings, S3Config, Secret, StaticCredentials};
 
@@ -21,11 +22,16 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// The base of every `service_url` (scheme, host and port users reach this server at).
     pub public_url: String,
+    /// The `Host` values an AK/SK signature may have been made for: the public URL's, and any
+    /// the operator adds (other names the server is reached by).
+    pub signed_hosts: Vec<String>,
     pub data_dir: PathBuf,
     /// `postgres://…` or `sqlite://…`; `None` uses `<data_dir>/vizjobs.db`.
     pub database_url: Option<String>,
     /// Directories jobs may read logs from.
     pub log_roots: Vec<PathBuf>,
+    /// Whether projects share the log roots (and buckets) or each reads below its own folder.
+    pub log_isolation: LogIsolation,
     /// Where `obs://`, `s3://` and bucket `train_url`s are read; `None`: local logs only.
     pub object_storage: Option<ObjectStorageConfig>,
     /// Jobs a project may hold unless its own quota says otherwise.
@@ -43,6 +49,8 @@ pub struct ServerConfig {
     pub login_window: Duration,
     /// A connection that has not sent a whole request head in this long is closed.
     pub header_read_timeout: Duration,
+    /// Connections served at once, overall and per client address.
+    pub connection_limits: crate::http::ConnectionLimits,
     /// How long a token lookup is reused; a revocation made outside this process (a password
     /// change by `vizjobs admin`, another replica) takes up to this long to apply here.
     pub token_cache_ttl: Duration,
@@ -52,10 +60,13 @@ impl ServerConfig {
     /// Settings for a server on `listen` keeping its state in `data_dir`, with every other
     /// setting at its default.
     pub fn new(listen: SocketAddr, data_dir: PathBuf) -> Self {
+        let public_url = format!("http://{listen}");
         Self {
             listen,
-            public_url: format!("http://{listen}"),
+            signed_hosts: hosts_of(&public_url),
+            public_url,
             log_roots: vec![data_dir.join("logs")],
+            log_isolation: LogIsolation::Shared,
             object_storage: None,
             data_dir,
             database_url: None,
@@ -67,7 +78,40 @@ impl ServerConfig {
             login_attempts: 5,
             login_window: Duration::from_secs(300),
             header_read_timeout: crate::http::HEADER_READ_TIMEOUT,
+            connection_limits: crate::http::ConnectionLimits::for_this_process(),
             token_cache_ttl: crate::auth::token_cache::TOKEN_CACHE_TTL,
         }
+    }
+}
+
+/// The `Host` values a client of `public_url` sends: its host and port as written, and with the
+/// scheme's default port spelled out or left out.
+pub fn hosts_of(public_url: &str) -> Vec<String> {
+    let Ok(url) = url::Url::parse(public_url) else {
+        return Vec::new();
+    };
+    let Some(host) = url.host_str() else {
+        return Vec::new();
+    };
+    match (url.port(), url.port_or_known_default()) {
+        (Some(port), _) => vec![format!("{host}:{port}")],
+        (None, Some(default)) => vec![host.to_owned(), format!("{host}:{default}")],
+        (None, None) => vec![host.to_owned()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hosts_of;
+
+    #[test]
+    fn hosts_of_a_public_url() {
+        assert_eq!(hosts_of("http://127.0.0.1:8080"), ["127.0.0.1:8080"]);
+        assert_eq!(
+            hosts_of("https://viz.example.com/"),
+            ["viz.example.com", "viz.example.com:443"]
+        );
+        assert_eq!(hosts_of("http://[::1]:9000"), ["[::1]:9000"]);
+        assert!(hosts_of("not a url").is_empty());
     }
 }

@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod openapi;
 mod openapi_extra;
+mod private;
 pub mod runner;
 pub mod standalone;
 pub mod state;
@@ -40,8 +41,8 @@ use tokio::net::TcpListener;
 use vizjobs_store::Store;
 
 use crate::auth::Auth;
+use crate::auth::password_pool::PasswordPool;
 use crate::auth::secrets::MasterKey;
-use crate::auth::throttle::LoginThrottle;
 use crate::clock::Clock;
 use crate::config::ServerConfig;
 use crate::lifecycle::Lifecycle;
@@ -73,9 +74,17 @@ pub async fn open_store(config: &ServerConfig) -> anyhow::Result<Arc<dyn Store>>
                 ),
                 None => config.data_dir.join("vizjobs.db"),
             };
+            private::create_file(&path)?;
             let store = vizjobs_store_sqlite::SqliteStore::open(&path)
                 .await
                 .with_context(|| format!("opening the SQLite database {}", path.display()))?;
+            // SQLite gives its -wal and -shm files the database's mode, but files left by an
+            // older version may be wider.
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.clone().into_os_string();
+                file.push(suffix);
+                private::restrict(std::path::Path::new(&file), 0o600)?;
+            }
             Ok(Arc::new(store))
         }
     }
@@ -97,6 +106,9 @@ impl App {
     ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
+        // The data directory holds the database (password hashes, sealed keys) and the first
+        // credentials: no other local user has any business in it.
+        private::restrict(&config.data_dir, 0o700)?;
         let store = open_store(&config).await?;
         Self::with_store(config, store, runner, clock).await
     }
@@ -122,6 +134,7 @@ impl App {
         )
         .await?;
         let mut roots = StorageRoots::new(&config.log_roots).context("preparing the log roots")?;
+        roots.isolation = config.log_isolation;
         if let Some(object) = &config.object_storage {
             roots = roots
                 .with_object_storage(&object.allowlist)
@@ -137,7 +150,8 @@ impl App {
         );
         let auth = Arc::new(Auth {
             master,
-            throttle: LoginThrottle::new(config.login_attempts, config.login_window),
+            passwords: PasswordPool::for_this_machine()
+                .context("starting the password checkers")?,
             tokens: auth::token_cache::TokenCache::new(config.token_cache_ttl),
         });
         let state = AppState {
@@ -203,8 +217,23 @@ impl App {
         let manager = tokio::spawn(lifecycle.run(async move {
             let _ = lifecycle_stop.wait_for(|stopped| *stopped).await;
         }));
-        let header_read_timeout = self.state.config.header_read_timeout;
-        http::serve(listener, router, shutdown, header_read_timeout).await;
+        let health = Router::new()
+            .route("/healthz", get(health::healthz))
+            .route("/readyz", get(health::readyz))
+            .fallback(|| async {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "1")],
+                    "the server is at its connection cap; try again shortly\n",
+                )
+            })
+            .with_state(self.state.clone());
+        let options = http::ServeOptions {
+            header_read_timeout: self.state.config.header_read_timeout,
+            limits: self.state.config.connection_limits,
+            health: Some(health),
+        };
+        http::serve(listener, router, shutdown, options).await;
         let _ = stop_tx.send(true);
         let _ = manager.await;
         Ok(())

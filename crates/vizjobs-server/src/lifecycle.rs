@@ -304,7 +304,7 @@ impl Lifecycle {
             name: job.name.clone(),
             train_url: job.train_url.clone(),
             job_type: job.job_type.clone(),
-            location: self.roots.resolve(&job.train_url)?,
+            location: self.roots.resolve(&job.project_id, &job.train_url)?,
         })
     }
 }

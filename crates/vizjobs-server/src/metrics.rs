@@ -93,14 +93,14 @@ impl Metrics {
 }
 
 /// Records every request under its route pattern (never the raw path, whose ids would make the
-/// label set unbounded).
+/// label set unbounded) and its method (unknown ones as `OTHER`, likewise).
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     let labels = RouteOnly { method, route };
@@ -119,6 +119,27 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         })
         .inc();
     response
+}
+
+/// The method as a label: a client may send any token as a method (hyper accepts them), so
+/// anything but the standard methods counts as one value, keeping the label set bounded.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    static KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    KNOWN
+        .iter()
+        .find(|known| *known == method)
+        .map_or("OTHER", Method::as_str)
 }
 
 /// `GET /metrics`.

@@ -5,12 +5,41 @@
 //! A bare `/x/y` is therefore read as local when it lies under a local root, and as a bucket path
 //! otherwise. Nothing outside the roots (or the object-storage allowlist) is ever accepted, and
 //! `..` segments are refused outright rather than normalised, so a path cannot climb out.
+//!
+//! Tenants: with [`LogIsolation::Shared`] (the single-team default) every project may read
+//! anywhere under the roots. With [`LogIsolation::Project`] a project reads only below its own
+//! folder of each root, `<root>/<project_id>/…`, and its own prefix of each allowed bucket entry,
+//! `<bucket>[/<prefix>]/<project_id>/…`; a job's local logdir is then also confined to its
+//! project's folder, so a symbolic link cannot lead into another project's logs.
 
 use std::path::{Component, Path, PathBuf};
 
 use vizjobs_api::{ApiError, ErrorCode};
 
 use crate::runner::LogLocation;
+
+/// Whether projects share the log roots or each reads below its own folder of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogIsolation {
+    /// Every project may read anywhere under the roots: one team, one server.
+    #[default]
+    Shared,
+    /// A project reads only `<root>/<project_id>/…` and `<bucket entry>/<project_id>/…`.
+    Project,
+}
+
+impl std::str::FromStr for LogIsolation {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "shared" => Ok(Self::Shared),
+            "project" => Ok(Self::Project),
+            _ => Err(format!("expected shared or project, got {text:?}")),
+        }
+    }
+}
 
 /// What an operator allows jobs to read.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +52,7 @@ pub struct StorageRoots {
     /// its folder and everything below it, matched segment by segment: `logs/exp` allows
     /// `logs/exp/run1` but not `logs/exp2`.
     pub object_allowlist: Vec<String>,
+    pub isolation: LogIsolation,
 }
 
 fn reject(message: impl Into<String>) -> ApiError {
@@ -70,7 +100,8 @@ impl StorageRoots {
         Ok(self)
     }
 
-    pub fn resolve(&self, train_url: &str) -> Result<LogLocation, ApiError> {
+    /// Where a job of `project_id` whose `train_url` is this reads its logs.
+    pub fn resolve(&self, project_id: &str, train_url: &str) -> Result<LogLocation, ApiError> {
         if train_url.contains('\0') || train_url.chars().any(char::is_control) {
             return Err(reject("train_url holds control characters"));
         }
@@ -92,9 +123,26 @@ impl StorageRoots {
             return Err(reject("train_url must not contain '..'"));
         }
         if !scheme_object && let Some((dir, root)) = self.local(Path::new(path))? {
+            let root = match self.isolation {
+                LogIsolation::Shared => root,
+                LogIsolation::Project => {
+                    // The folder is the job's confinement boundary, so it must exist (training
+                    // may not have made it yet); made here, it is also where training can write.
+                    let own = root.join(project_id);
+                    std::fs::create_dir_all(&own)
+                        .map_err(|e| reject(format!("cannot prepare {}: {e}", own.display())))?;
+                    if !dir.starts_with(&own) {
+                        return Err(reject(format!(
+                            "train_url must lie in this project's folder of the log root, {}/",
+                            own.display()
+                        )));
+                    }
+                    own
+                }
+            };
             return Ok(LogLocation::Local { dir, root });
         }
-        self.object(path.trim_start_matches('/'))
+        self.object(project_id, path.trim_start_matches('/'))
     }
 
     /// The directory, if `path` lies under a local root. A directory that does not exist yet is
@@ -143,7 +191,7 @@ impl StorageRoots {
         }
     }
 
-    fn object(&self, path: &str) -> Result<LogLocation, ApiError> {
+    fn object(&self, project_id: &str, path: &str) -> Result<LogLocation, ApiError> {
         if !self.object_storage {
             return Err(reject(
                 "train_url is neither under an allowed local directory nor in object storage (none is configured)",
@@ -159,13 +207,25 @@ impl StorageRoots {
         let wanted: Vec<&str> = std::iter::once(bucket)
             .chain(prefix.split('/').filter(|s| !s.is_empty()))
             .collect();
-        let permits = |allowed: &String| {
-            let allowed: Vec<&str> = allowed.split('/').filter(|s| !s.is_empty()).collect();
+        let permits = |allowed: &str| {
+            let mut allowed: Vec<&str> = allowed.split('/').filter(|s| !s.is_empty()).collect();
+            if self.isolation == LogIsolation::Project {
+                allowed.push(project_id);
+            }
             wanted.starts_with(&allowed)
         };
-        if !self.object_allowlist.is_empty() && !self.object_allowlist.iter().any(permits) {
+        let permitted = if self.object_allowlist.is_empty() {
+            permits(bucket)
+        } else {
+            self.object_allowlist.iter().any(|entry| permits(entry))
+        };
+        if !permitted {
+            let own = match self.isolation {
+                LogIsolation::Shared => "",
+                LogIsolation::Project => " (this project's folder of them)",
+            };
             return Err(reject(format!(
-                "train_url {bucket}/{prefix} is outside the allowed buckets and prefixes"
+                "train_url {bucket}/{prefix} is outside the allowed buckets and prefixes{own}"
             )));
         }
         Ok(LogLocation::Object {
@@ -187,7 +247,9 @@ mod tests {
         let root = root.canonicalize().unwrap();
         std::fs::create_dir_all(root.join("exp1")).unwrap();
 
-        let ok = roots.resolve(&format!("{}/exp1/", root.display())).unwrap();
+        let ok = roots
+            .resolve("p1", &format!("{}/exp1/", root.display()))
+            .unwrap();
         assert_eq!(
             ok,
             LogLocation::Local {
@@ -196,7 +258,7 @@ mod tests {
             }
         );
         let not_yet = roots
-            .resolve(&format!("{}/later/run", root.display()))
+            .resolve("p1", &format!("{}/later/run", root.display()))
             .unwrap();
         assert_eq!(
             not_yet,
@@ -213,7 +275,7 @@ mod tests {
             "http://example.com/x".to_owned(),
             format!("{}/a\0b", root.display()),
         ] {
-            let err = roots.resolve(&bad).unwrap_err();
+            let err = roots.resolve("p1", &bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::BadTrainUrl, "{bad}");
         }
     }
@@ -227,10 +289,10 @@ mod tests {
         std::fs::create_dir_all(&outside).unwrap();
         std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
         let err = roots
-            .resolve(&format!(
-                "{}/link/x",
-                root.canonicalize().unwrap().display()
-            ))
+            .resolve(
+                "p1",
+                &format!("{}/link/x", root.canonicalize().unwrap().display()),
+            )
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::BadTrainUrl);
     }
@@ -238,19 +300,19 @@ mod tests {
     #[test]
     fn bucket_paths_need_object_storage_and_the_allowlist() {
         let mut roots = StorageRoots::default();
-        assert!(roots.resolve("obs://bucket/logs/").is_err());
+        assert!(roots.resolve("p1", "obs://bucket/logs/").is_err());
         roots.object_storage = true;
         roots.object_allowlist = vec!["bucket/logs/".into()];
         assert_eq!(
-            roots.resolve("/bucket/logs/run1/").unwrap(),
+            roots.resolve("p1", "/bucket/logs/run1/").unwrap(),
             LogLocation::Object {
                 bucket: "bucket".into(),
                 prefix: "logs/run1/".into()
             }
         );
-        assert!(roots.resolve("s3://bucket/logs/x").is_ok());
-        assert!(roots.resolve("s3://other/logs/x").is_err());
-        assert!(roots.resolve("s3://bucket/logs/../../x").is_err());
+        assert!(roots.resolve("p1", "s3://bucket/logs/x").is_ok());
+        assert!(roots.resolve("p1", "s3://other/logs/x").is_err());
+        assert!(roots.resolve("p1", "s3://bucket/logs/../../x").is_err());
     }
 
     #[test]
@@ -266,7 +328,7 @@ mod tests {
             "s3://whole/",
             "s3://whole/any/thing",
         ] {
-            assert!(roots.resolve(ok).is_ok(), "{ok}");
+            assert!(roots.resolve("p1", ok).is_ok(), "{ok}");
         }
         for bad in [
             "s3://bucket/logs/exp2",
@@ -274,7 +336,7 @@ mod tests {
             "s3://wholesale/x",
             "s3://bucket/logs//exp",
         ] {
-            let err = roots.resolve(bad).unwrap_err();
+            let err = roots.resolve("p1", bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::BadTrainUrl, "{bad}");
         }
         for bad_entry in ["", "/", "b//p", "b/../c", "s3://"] {
@@ -285,5 +347,63 @@ mod tests {
                 "{bad_entry:?}"
             );
         }
+    }
+
+    #[test]
+    fn isolated_projects_read_only_their_own_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("logs");
+        let mut roots = StorageRoots::new(std::slice::from_ref(&root)).unwrap();
+        roots.isolation = LogIsolation::Project;
+        let root = root.canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("p1/exp")).unwrap();
+        std::fs::create_dir_all(root.join("p2/secret")).unwrap();
+        assert_eq!(
+            roots
+                .resolve("p1", &format!("{}/p1/exp", root.display()))
+                .unwrap(),
+            LogLocation::Local {
+                dir: root.join("p1/exp"),
+                root: root.join("p1"),
+            }
+        );
+        for foreign in [
+            format!("{}", root.display()),
+            format!("{}/", root.display()),
+            format!("{}/p2/secret", root.display()),
+            format!("{}/p10/x", root.display()),
+        ] {
+            let err = roots.resolve("p1", &foreign).unwrap_err();
+            assert_eq!(err.code, ErrorCode::BadTrainUrl, "{foreign}");
+        }
+        // A link inside p1's folder that leads into p2's is refused as well.
+        std::os::unix::fs::symlink(root.join("p2/secret"), root.join("p1/link")).unwrap();
+        assert!(
+            roots
+                .resolve("p1", &format!("{}/p1/link/x", root.display()))
+                .is_err()
+        );
+
+        let roots = StorageRoots::default()
+            .with_object_storage(&["bucket/logs".into()])
+            .unwrap();
+        let roots = StorageRoots {
+            isolation: LogIsolation::Project,
+            ..roots
+        };
+        assert!(roots.resolve("p1", "s3://bucket/logs/p1/run").is_ok());
+        for foreign in [
+            "s3://bucket/logs/",
+            "s3://bucket/logs/p2/run",
+            "s3://other/p1/",
+        ] {
+            assert!(roots.resolve("p1", foreign).is_err(), "{foreign}");
+        }
+        let any_bucket = StorageRoots {
+            isolation: LogIsolation::Project,
+            ..StorageRoots::default().with_object_storage(&[]).unwrap()
+        };
+        assert!(any_bucket.resolve("p1", "obs://b/p1/x").is_ok());
+        assert!(any_bucket.resolve("p1", "obs://b/x").is_err());
     }
 }

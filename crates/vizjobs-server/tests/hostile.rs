@@ -404,6 +404,90 @@ on_both_backends!(
     oversized_requests_get_clear_client_errors,
     malformed_utf8_is_a_client_error,
     replayed_signature_is_refused_outside_the_window,
+    metrics_stay_small_whatever_the_methods,
+    nul_in_free_text_is_a_client_error,
+);
+
+// ---------------------------------------------------------------------------------------------
+// Issue 21: what a hostile review found
+
+/// Made-up methods do not each become a label set of /metrics: 300 requests with 8 KB method
+/// names grew it to 48.5 MB before they were counted as one `OTHER`.
+async fn metrics_stay_small_whatever_the_methods(s: &TestServer) {
+    for n in 0..300 {
+        let method = format!("M{n}{}", "X".repeat(8 * 1024));
+        let request = format!("{method} /v1/x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+        raw(s, request.as_bytes()).await;
+    }
+    let (status, _, text) = fetch(s, Method::GET, "/metrics", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        text.len() < 64 * 1024,
+        "/metrics grew to {} bytes after odd methods",
+        text.len()
+    );
+    assert!(text.contains("method=\"OTHER\""), "odd methods are counted");
+}
+
+/// NUL in free text is refused up front with a 400 on both backends (PostgreSQL answered 500).
+async fn nul_in_free_text_is_a_client_error(s: &TestServer) {
+    let body = json!({"job_name": "nul", "job_desc": "a\u{0}b", "train_url": s.logdir()});
+    let (status, answer) = s.call(Method::POST, &s.jobs_path(), Some(body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error_code"], "ModelArts.0104", "{answer}");
+    let id = s.create("nul-update", json!({})).await;
+    let (status, answer) = s
+        .call(
+            Method::PUT,
+            &format!("{}/{id}", s.jobs_path()),
+            Some(json!({"job_desc": "\u{0}"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error_code"], "ModelArts.0104", "{answer}");
+    let (status, answer) = s
+        .call(
+            Method::GET,
+            &format!("{}?search_content=a%00b", s.jobs_path()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error_code"], "ModelArts.0104", "{answer}");
+}
+
+fn isolated_log_roots(config: &mut vizjobs_server::config::ServerConfig) {
+    config.log_isolation = vizjobs_server::config::LogIsolation::Project;
+}
+
+/// With per-project isolation a project reads only `<root>/<project_id>/…`: the whole root and
+/// another project's folder are refused (with shared roots, any project could read both).
+async fn a_project_reads_only_its_own_folder_of_the_log_root(s: &TestServer) {
+    let root = s.dir.path().join("data/logs").canonicalize().expect("root");
+    let other = root.join("another-project/secret");
+    std::fs::create_dir_all(&other).expect("other project's logs");
+    for foreign in [
+        format!("{}/", root.display()),
+        format!("{}/", other.display()),
+        format!("{}/exp/", root.display()),
+    ] {
+        let body = json!({"job_name": "foreign", "train_url": foreign});
+        let (status, answer) = s.call(Method::POST, &s.jobs_path(), Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{foreign}: {answer}");
+        assert_eq!(
+            answer["error_code"], "ModelArts.2791",
+            "{foreign}: {answer}"
+        );
+    }
+    let own = format!("{}/{}/exp/", root.display(), s.project());
+    let id = s.create("own", json!({"train_url": own})).await;
+    s.wait_status(id, 8).await;
+}
+
+on_both_backends_with!(
+    isolated,
+    isolated_log_roots,
+    a_project_reads_only_its_own_folder_of_the_log_root
 );
 
 // ---------------------------------------------------------------------------------------------

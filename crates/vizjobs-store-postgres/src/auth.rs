@@ -1,9 +1,24 @@
-//! Projects, users, access keys, tokens and settings.
+//! Projects, users, access keys, tokens, settings and login attempts.
+//!
+//! A login reservation takes, in its transaction, an advisory lock per key
+//! (`pg_advisory_xact_lock` on a 64-bit hash of the key) before it counts the key's attempts and
+//! records the new one. Every reservation touching a key thus runs after the previous one
+//! committed, on whichever replica, and its count (a new snapshot, as each statement in READ
+//! COMMITTED takes) sees that one's rows. Locks are taken in ascending order of their ids, so two
+//! reservations never wait on each other crosswise; a hash collision only makes two keys share a
+//! lock. Advisory locks are per database, not per schema: deployments in two schemas of one
+//! database merely wait on each other now and then.
+//!
+//! Nothing else waits while holding rows: the purge of old attempts skips rows another
+//! transaction holds (`SKIP LOCKED`), and a settle that clears a key takes the key's advisory
+//! lock first, so two good logins of one user queue instead of deadlocking on each other's rows.
 
 use async_trait::async_trait;
-use sqlx::Row;
 use sqlx::postgres::PgRow;
-use vizjobs_store::{AccessKey, AuthStore, Project, Result, TokenKind, TokenRecord, User};
+use sqlx::{PgConnection, Row};
+use vizjobs_store::{
+    AccessKey, AuthStore, LoginReservation, Project, Result, TokenKind, TokenRecord, User,
+};
 
 use crate::PostgresStore;
 use crate::error::{classify, corrupt, plain};
@@ -13,6 +28,14 @@ const USER_COLUMNS: &str =
     "id, account, name, password_hash, password_changed_ms, is_admin, created_ms";
 const KEY_COLUMNS: &str = "access_key, user_id, project_id, secret_ciphertext, created_ms";
 const TOKEN_COLUMNS: &str = "token_hash, kind, user_id, project_id, label, issued_ms, expires_ms";
+
+/// The advisory lock id of a login-throttling key (BYTEA, hashed through its hex form).
+const KEY_LOCK_ID: &str = "hashtextextended(encode(k, 'hex'), 0)";
+
+/// The most rows of attempts out of the window one reservation purges. Each reservation adds a
+/// row or two, so this keeps up with any flood of new keys, while a backlog (after a long stop,
+/// or a shorter window) is worked off over several calls instead of one long transaction.
+const PURGE_BATCH: i64 = 1_000;
 
 fn project_from_row(row: &PgRow) -> Result<Project> {
     Ok(Project {
@@ -57,6 +80,35 @@ fn token_from_row(row: &PgRow) -> Result<TokenRecord> {
         issued_ms: row.try_get("issued_ms").map_err(plain)?,
         expires_ms: row.try_get("expires_ms").map_err(plain)?,
     })
+}
+
+/// The keys of one attempt, each once, as the bytes they are stored as.
+fn distinct_keys(keys: &[String]) -> Vec<&[u8]> {
+    let mut keys: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// Takes the advisory locks of `keys` for the rest of the transaction, in ascending lock id order.
+async fn lock_keys(tx: &mut PgConnection, keys: &[&[u8]]) -> Result<()> {
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT {KEY_LOCK_ID} AS id FROM unnest($1::bytea[]) AS k ORDER BY id"
+    ))
+    .bind(keys)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(plain)?;
+    // One statement per lock: the order in which one statement would evaluate them is not
+    // something PostgreSQL promises.
+    for id in ids {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(plain)?;
+    }
+    Ok(())
 }
 
 impl PostgresStore {
@@ -371,5 +423,101 @@ impl AuthStore for PostgresStore {
             .fetch_one(&self.pool)
             .await
             .map_err(plain)
+    }
+
+    async fn reserve_login_attempt(
+        &self,
+        keys: &[String],
+        limit: u32,
+        window_ms: i64,
+        now_ms: i64,
+    ) -> Result<LoginReservation> {
+        let keys = distinct_keys(keys);
+        // Attempts at or before the horizon have left the window.
+        let horizon = now_ms.saturating_sub(window_ms);
+        let mut tx = self.pool.begin().await.map_err(plain)?;
+        // The locks come first: while waiting for them, this transaction holds no rows.
+        lock_keys(&mut tx, &keys).await?;
+        sqlx::query(
+            "DELETE FROM login_attempts WHERE ctid = ANY(ARRAY(SELECT ctid FROM login_attempts \
+             WHERE at_ms <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED))",
+        )
+        .bind(horizon)
+        .bind(PURGE_BATCH)
+        .execute(&mut *tx)
+        .await
+        .map_err(plain)?;
+
+        let mut retry_after_ms: Option<i64> = None;
+        for key in &keys {
+            let wait = if limit == 0 {
+                Some(window_ms)
+            } else {
+                // The key's `limit`-th newest attempt in the window, if it has that many: once it
+                // leaves, the key is below its limit again.
+                let blocking: Option<i64> = sqlx::query_scalar(
+                    "SELECT at_ms FROM login_attempts WHERE attempt_key = $1 AND at_ms > $2 \
+                     ORDER BY at_ms DESC LIMIT 1 OFFSET $3",
+                )
+                .bind(*key)
+                .bind(horizon)
+                .bind(i64::from(limit) - 1)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(plain)?;
+                blocking.map(|at_ms| at_ms.saturating_add(window_ms).saturating_sub(now_ms))
+            };
+            if let Some(wait) = wait {
+                retry_after_ms = Some(retry_after_ms.map_or(wait, |w| w.max(wait)).max(1));
+            }
+        }
+        if let Some(retry_after_ms) = retry_after_ms {
+            // Nothing recorded; the purge is kept.
+            tx.commit().await.map_err(plain)?;
+            return Ok(LoginReservation::Refused { retry_after_ms });
+        }
+
+        let attempt_id: i64 = sqlx::query_scalar("SELECT nextval('login_attempt_ids')")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(plain)?;
+        sqlx::query(
+            "INSERT INTO login_attempts (attempt_id, attempt_key, at_ms) \
+             SELECT $1, k, $3 FROM unnest($2::bytea[]) AS k",
+        )
+        .bind(attempt_id)
+        .bind(&keys)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(plain)?;
+        tx.commit().await.map_err(plain)?;
+        Ok(LoginReservation::Granted { attempt_id })
+    }
+
+    async fn settle_login_attempt(&self, attempt_id: i64, success: Option<&str>) -> Result<()> {
+        // A failed attempt keeps its rows: pending and failed attempts count alike.
+        let Some(clear_key) = success else {
+            return Ok(());
+        };
+        let mut tx = self.pool.begin().await.map_err(plain)?;
+        lock_keys(&mut tx, &[clear_key.as_bytes()]).await?;
+        let held: Vec<Vec<u8>> = sqlx::query_scalar(
+            "DELETE FROM login_attempts WHERE attempt_id = $1 RETURNING attempt_key",
+        )
+        .bind(attempt_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(plain)?;
+        // Only a key of this very attempt is cleared: an unknown id clears nothing.
+        if held.iter().any(|k| k.as_slice() == clear_key.as_bytes()) {
+            sqlx::query("DELETE FROM login_attempts WHERE attempt_key = $1")
+                .bind(clear_key.as_bytes())
+                .execute(&mut *tx)
+                .await
+                .map_err(plain)?;
+        }
+        tx.commit().await.map_err(plain)?;
+        Ok(())
     }
 }

@@ -1,9 +1,15 @@
-//! Projects, users, access keys, tokens and settings.
+//! Projects, users, access keys, tokens, settings and login attempts.
+//!
+//! Login attempts are reserved in a `BEGIN IMMEDIATE` transaction: it holds SQLite's one write
+//! lock from the first read, so counting a key's attempts and recording the new one cannot
+//! interleave with another reservation, in this process or another one on the same file.
 
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
-use vizjobs_store::{AccessKey, AuthStore, Project, Result, TokenKind, TokenRecord, User};
+use vizjobs_store::{
+    AccessKey, AuthStore, LoginReservation, Project, Result, TokenKind, TokenRecord, User,
+};
 
 use crate::SqliteStore;
 use crate::error::{classify, corrupt, plain};
@@ -13,6 +19,11 @@ const USER_COLUMNS: &str =
     "id, account, name, password_hash, password_changed_ms, is_admin, created_ms";
 const KEY_COLUMNS: &str = "access_key, user_id, project_id, secret_ciphertext, created_ms";
 const TOKEN_COLUMNS: &str = "token_hash, kind, user_id, project_id, label, issued_ms, expires_ms";
+
+/// The most rows of attempts out of the window one reservation purges. Each reservation adds a
+/// row or two, so this keeps up with any flood of new keys, while a backlog (after a long stop,
+/// or a shorter window) is worked off over several calls instead of one long hold of the lock.
+const PURGE_BATCH: i64 = 1_000;
 
 fn project_from_row(row: &SqliteRow) -> Result<Project> {
     Ok(Project {
@@ -57,6 +68,14 @@ fn token_from_row(row: &SqliteRow) -> Result<TokenRecord> {
         issued_ms: row.try_get("issued_ms").map_err(plain)?,
         expires_ms: row.try_get("expires_ms").map_err(plain)?,
     })
+}
+
+/// The keys of one attempt, each once, as the bytes they are stored as.
+fn distinct_keys(keys: &[String]) -> Vec<&[u8]> {
+    let mut keys: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 impl SqliteStore {
@@ -370,5 +389,109 @@ impl AuthStore for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(plain)
+    }
+
+    async fn reserve_login_attempt(
+        &self,
+        keys: &[String],
+        limit: u32,
+        window_ms: i64,
+        now_ms: i64,
+    ) -> Result<LoginReservation> {
+        let keys = distinct_keys(keys);
+        // Attempts at or before the horizon have left the window.
+        let horizon = now_ms.saturating_sub(window_ms);
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(plain)?;
+        sqlx::query(
+            "DELETE FROM login_attempts WHERE rowid IN \
+             (SELECT rowid FROM login_attempts WHERE at_ms <= ? LIMIT ?)",
+        )
+        .bind(horizon)
+        .bind(PURGE_BATCH)
+        .execute(&mut *tx)
+        .await
+        .map_err(plain)?;
+
+        let mut retry_after_ms: Option<i64> = None;
+        for key in &keys {
+            let wait = if limit == 0 {
+                Some(window_ms)
+            } else {
+                // The key's `limit`-th newest attempt in the window, if it has that many: once it
+                // leaves, the key is below its limit again.
+                let blocking: Option<i64> = sqlx::query_scalar(
+                    "SELECT at_ms FROM login_attempts WHERE attempt_key = ? AND at_ms > ? \
+                     ORDER BY at_ms DESC LIMIT 1 OFFSET ?",
+                )
+                .bind(*key)
+                .bind(horizon)
+                .bind(i64::from(limit) - 1)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(plain)?;
+                blocking.map(|at_ms| at_ms.saturating_add(window_ms).saturating_sub(now_ms))
+            };
+            if let Some(wait) = wait {
+                retry_after_ms = Some(retry_after_ms.map_or(wait, |w| w.max(wait)).max(1));
+            }
+        }
+        if let Some(retry_after_ms) = retry_after_ms {
+            // Nothing recorded; the purge is kept.
+            tx.commit().await.map_err(plain)?;
+            return Ok(LoginReservation::Refused { retry_after_ms });
+        }
+
+        let attempt_id: i64 = sqlx::query_scalar(
+            "UPDATE login_attempt_ids SET last_id = last_id + 1 RETURNING last_id",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(plain)?;
+        for key in &keys {
+            sqlx::query(
+                "INSERT INTO login_attempts (attempt_id, attempt_key, at_ms) VALUES (?, ?, ?)",
+            )
+            .bind(attempt_id)
+            .bind(*key)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(plain)?;
+        }
+        tx.commit().await.map_err(plain)?;
+        Ok(LoginReservation::Granted { attempt_id })
+    }
+
+    async fn settle_login_attempt(&self, attempt_id: i64, success: Option<&str>) -> Result<()> {
+        // A failed attempt keeps its rows: pending and failed attempts count alike.
+        let Some(clear_key) = success else {
+            return Ok(());
+        };
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(plain)?;
+        let held: Vec<Vec<u8>> = sqlx::query_scalar(
+            "DELETE FROM login_attempts WHERE attempt_id = ? RETURNING attempt_key",
+        )
+        .bind(attempt_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(plain)?;
+        // Only a key of this very attempt is cleared: an unknown id clears nothing.
+        if held.iter().any(|k| k.as_slice() == clear_key.as_bytes()) {
+            sqlx::query("DELETE FROM login_attempts WHERE attempt_key = ?")
+                .bind(clear_key.as_bytes())
+                .execute(&mut *tx)
+                .await
+                .map_err(plain)?;
+        }
+        tx.commit().await.map_err(plain)?;
+        Ok(())
     }
 }

@@ -4,6 +4,12 @@
 //! (a token is a long random string, so a fast digest is enough), and secret keys encrypted with
 //! the operator's master key (they must be recoverable to check HMAC signatures). The store only
 //! keeps the bytes it is given; hashing and encryption happen in the server.
+//!
+//! Failed logins are throttled in the database, by "reserve, then settle": an attempt is counted
+//! *before* the slow password hash, in one atomic step that also checks the limit
+//! ([`AuthStore::reserve_login_attempt`]), and settled after it
+//! ([`AuthStore::settle_login_attempt`]). Counting afterwards, or in one process's memory, lets
+//! concurrent guesses (or guesses spread over replicas) all pass the check before any is counted.
 
 use async_trait::async_trait;
 
@@ -92,6 +98,16 @@ pub struct TokenRecord {
     pub expires_ms: Option<i64>,
 }
 
+/// The outcome of asking to try a login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginReservation {
+    /// The attempt may go ahead; settle it with this id once the password is checked. Ids are
+    /// never handed out twice, so a late settle cannot touch a newer attempt.
+    Granted { attempt_id: i64 },
+    /// One of the keys already has `limit` attempts in the window; retry after this many ms (>= 1).
+    Refused { retry_after_ms: i64 },
+}
+
 #[async_trait]
 pub trait AuthStore: Send + Sync {
     async fn create_project(&self, project: &Project) -> Result<()>;
@@ -139,4 +155,38 @@ pub trait AuthStore: Send + Sync {
     /// Stores `value` under `key` unless a value is there already; returns the value now stored.
     /// Two replicas starting together thus agree on one value.
     async fn put_setting_if_absent(&self, key: &str, value: &str) -> Result<String>;
+
+    /// Reserves one login attempt for every key (e.g. `"user:<account>\0<name>"` and
+    /// `"addr:<ip>"`; keys are compared byte for byte and may hold any character, NUL included),
+    /// atomically:
+    /// - attempts older than `window_ms` (`at_ms <= now_ms - window_ms`) no longer count, and
+    ///   may be purged (of every key: callers should all use one window);
+    /// - if any key already holds `limit` attempts in the window (pending or failed), nothing is
+    ///   recorded and the answer is [`LoginReservation::Refused`], with the time until that key
+    ///   is below its limit again, i.e. until its `limit`-th newest attempt leaves the window (its
+    ///   oldest counted one when it holds exactly `limit`; the largest such wait over the refused
+    ///   keys, at least 1 ms);
+    /// - otherwise one row per distinct key is recorded at `now_ms` under a new attempt id, and
+    ///   the answer is [`LoginReservation::Granted`].
+    ///
+    /// Concurrent callers, in this process or in other replicas sharing the database, never get
+    /// more than `limit` grants per key per window. No key at all is granted (nothing to count);
+    /// a `limit` of 0 refuses everything.
+    async fn reserve_login_attempt(
+        &self,
+        keys: &[String],
+        limit: u32,
+        window_ms: i64,
+        now_ms: i64,
+    ) -> Result<LoginReservation>;
+
+    /// Settles a granted attempt once the password is checked.
+    ///
+    /// `success` is `None` for a failure: the attempt's rows stay and count as failures until they
+    /// age out. For a success it names the key to clear (the user's): the attempt's own rows go,
+    /// and so does every row of that key, so a good login clears the user's failures but not the
+    /// address's (one good account cannot launder guesses). A key is cleared only if it is one
+    /// of the attempt's own keys and the attempt is still recorded: settling an unknown, purged
+    /// or already settled id does nothing (and is not an error).
+    async fn settle_login_attempt(&self, attempt_id: i64, success: Option<&str>) -> Result<()>;
 }

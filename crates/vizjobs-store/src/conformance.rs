@@ -18,8 +18,8 @@ use futures::future::join_all;
 use vizjobs_api::{JobStatus, ListQuery, SortKey, SortOrder};
 
 use crate::{
-    AccessKey, JobChange, JobRecord, NewJob, Project, Store, StoreError, TokenKind, TokenRecord,
-    User,
+    AccessKey, JobChange, JobRecord, LoginReservation, NewJob, Project, Store, StoreError,
+    TokenKind, TokenRecord, User,
 };
 
 /// A store made for one check, and what must happen after it.
@@ -60,6 +60,9 @@ macro_rules! conformance_tests {
             deleting_a_project_cascades,
             deleting_a_user_cascades,
             settings_keep_the_first_value,
+            login_attempts_count_per_key_in_a_window,
+            login_reservations_hold_under_concurrency,
+            settling_an_unknown_login_attempt_is_harmless,
             jobs_round_trip,
             jobs_need_an_existing_project,
             quota_is_enforced,
@@ -607,6 +610,271 @@ pub async fn settings_keep_the_first_value(store: &dyn Store) {
     assert!(values.contains(&winner));
     assert!(answers.iter().all(|a| *a == winner), "{answers:?}");
     assert_eq!(store.get_setting("race").await.unwrap(), Some(winner));
+}
+
+/// The throttling window of the login checks.
+const LOGIN_WINDOW: i64 = 60_000;
+
+/// Reserves an attempt for `keys` at `now_ms`.
+async fn reserve(store: &dyn Store, keys: &[&str], limit: u32, now_ms: i64) -> LoginReservation {
+    let keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+    store
+        .reserve_login_attempt(&keys, limit, LOGIN_WINDOW, now_ms)
+        .await
+        .expect("reserve a login attempt")
+}
+
+/// The id of a granted attempt; fails the check on a refusal.
+fn granted(outcome: LoginReservation, what: &str) -> i64 {
+    match outcome {
+        LoginReservation::Granted { attempt_id } => attempt_id,
+        LoginReservation::Refused { retry_after_ms } => {
+            panic!("{what}: refused (retry after {retry_after_ms} ms), expected a grant")
+        }
+    }
+}
+
+/// The wait of a refused attempt; fails the check on a grant.
+fn refused(outcome: LoginReservation, what: &str) -> i64 {
+    match outcome {
+        LoginReservation::Refused { retry_after_ms } => retry_after_ms,
+        LoginReservation::Granted { attempt_id } => {
+            panic!("{what}: granted (attempt {attempt_id}), expected a refusal")
+        }
+    }
+}
+
+pub async fn login_attempts_count_per_key_in_a_window(store: &dyn Store) {
+    const LIMIT: u32 = 3;
+    // User keys hold a NUL; keys differing only after it must stay apart.
+    let alice = "user:acct\0alice";
+    let bob = "user:acct\0bob";
+    let addr1 = "addr:10.0.0.1";
+    let addr2 = "addr:10.0.0.2";
+    let mut ids = HashSet::new();
+    let mut grant = |outcome, what: &str| {
+        let id = granted(outcome, what);
+        assert!(ids.insert(id), "{what}: attempt id {id} handed out twice");
+        id
+    };
+
+    for i in 0..3 {
+        let outcome = reserve(store, &[alice, addr1], LIMIT, T0 + i * 100).await;
+        grant(outcome, &format!("alice's attempt {i}"));
+    }
+    // Both keys are full; the wait runs until the oldest attempt (at T0) leaves the window.
+    let wait = refused(
+        reserve(store, &[alice, addr1], LIMIT, T0 + 300).await,
+        "alice's 4th attempt",
+    );
+    assert_eq!(wait, LOGIN_WINDOW - 300);
+    assert!(wait > 0 && wait <= LOGIN_WINDOW);
+    // Another user from another address is not throttled by alice's attempts.
+    let bob_first = reserve(store, &[bob, addr2], LIMIT, T0 + 300).await;
+    grant(bob_first, "bob from addr2");
+    // But any full key refuses, and a refusal records nothing for the other keys: bob (1 held)
+    // still has two attempts left afterwards.
+    refused(
+        reserve(store, &[bob, addr1], LIMIT, T0 + 300).await,
+        "bob from alice's address",
+    );
+    refused(
+        reserve(store, &[alice, "addr:10.0.0.3"], LIMIT, T0 + 300).await,
+        "alice from a new address",
+    );
+    for i in 0..2 {
+        let outcome = reserve(store, &[bob, "addr:10.0.0.3"], LIMIT, T0 + 400).await;
+        grant(outcome, &format!("bob's attempt {i} from a new address"));
+    }
+    refused(
+        reserve(store, &[bob, "addr:10.0.0.4"], LIMIT, T0 + 400).await,
+        "bob's 4th attempt",
+    );
+    // addr3 holds bob's two attempts only (not alice's refused one): room for one more.
+    grant(
+        reserve(
+            store,
+            &["user:acct\0erin", "addr:10.0.0.3"],
+            LIMIT,
+            T0 + 400,
+        )
+        .await,
+        "erin from addr3",
+    );
+
+    // The wait is the longest over the refused keys: with a limit of 1, alice waits for her
+    // newest attempt (T0 + 200) to leave, addr2 for its only one (T0 + 300).
+    let wait = refused(
+        reserve(store, &[alice, addr2], 1, T0 + 1_000).await,
+        "alice from addr2 with a limit of 1",
+    );
+    assert_eq!(wait, LOGIN_WINDOW + 300 - 1_000);
+
+    // An attempt leaves the window exactly `window` after it was made.
+    let wait = refused(
+        reserve(store, &[alice, addr1], LIMIT, T0 + LOGIN_WINDOW - 1).await,
+        "one ms before the first attempt leaves",
+    );
+    assert_eq!(wait, 1);
+    let t1 = T0 + LOGIN_WINDOW;
+    let good = grant(
+        reserve(store, &[alice, addr1], LIMIT, t1).await,
+        "once the first attempt left the window",
+    );
+    // alice and addr1 now hold attempts at T0 + 100, T0 + 200 and t1: full again.
+    refused(
+        reserve(store, &[alice, addr1], LIMIT, t1).await,
+        "full again",
+    );
+
+    // A good login clears the user's key, not the address's: addr1 keeps T0 + 100 and T0 + 200.
+    store
+        .settle_login_attempt(good, Some(alice))
+        .await
+        .expect("settle a success");
+    grant(
+        reserve(store, &[alice, "addr:10.0.0.5"], LIMIT, t1).await,
+        "alice after a good login, elsewhere",
+    );
+    grant(
+        reserve(store, &[alice, addr1], LIMIT, t1).await,
+        "alice after a good login, from addr1",
+    );
+    let wait = refused(
+        reserve(store, &[alice, addr1], LIMIT, t1).await,
+        "addr1 still counts its failures",
+    );
+    assert_eq!(wait, 100, "addr1's attempt at T0 + 100 leaves first");
+
+    // A failure keeps counting.
+    let carol = "user:acct\0carol";
+    let addr6 = "addr:10.0.0.6";
+    for i in 0..3 {
+        let id = grant(
+            reserve(store, &[carol, addr6], LIMIT, t1 + i).await,
+            &format!("carol's attempt {i}"),
+        );
+        store
+            .settle_login_attempt(id, None)
+            .await
+            .expect("settle a failure");
+    }
+    let wait = refused(
+        reserve(store, &[carol, addr6], LIMIT, t1 + 10).await,
+        "carol after three failures",
+    );
+    assert_eq!(wait, LOGIN_WINDOW - 10);
+    // Ids stay new even after the rows of settled and aged-out attempts are gone.
+    grant(
+        reserve(store, &[carol, addr6], LIMIT, t1 + 2 * LOGIN_WINDOW).await,
+        "carol much later",
+    );
+}
+
+pub async fn login_reservations_hold_under_concurrency(store: &dyn Store) {
+    const LIMIT: u32 = 5;
+    const RACERS: usize = 40;
+    // A few rounds on fresh keys, so that a lost race is not missed by luck of the scheduling
+    // (the first round also opens the pool's connections; the later ones race on warm ones).
+    for round in 0..4 {
+        let keys = vec![
+            format!("user:acct\0mallory-{round}"),
+            format!("addr:192.0.2.{round}"),
+        ];
+        // One instant for all: every refusal then waits exactly the window.
+        let racers =
+            (0..RACERS).map(|_| store.reserve_login_attempt(&keys, LIMIT, LOGIN_WINDOW, T0));
+        let outcomes = join_all(racers).await;
+        let mut ids = HashSet::new();
+        for outcome in outcomes {
+            match outcome {
+                Ok(LoginReservation::Granted { attempt_id }) => {
+                    assert!(
+                        ids.insert(attempt_id),
+                        "attempt id {attempt_id} handed out twice"
+                    );
+                }
+                Ok(LoginReservation::Refused { retry_after_ms }) => {
+                    assert_eq!(retry_after_ms, LOGIN_WINDOW)
+                }
+                Err(other) => panic!("unexpected failure in the race: {other}"),
+            }
+        }
+        assert_eq!(
+            ids.len(),
+            LIMIT as usize,
+            "round {round}: exactly the limit is granted"
+        );
+        // Either key alone is full too.
+        for key in &keys {
+            refused(reserve(store, &[key.as_str()], LIMIT, T0 + 1).await, key);
+        }
+    }
+}
+
+pub async fn settling_an_unknown_login_attempt_is_harmless(store: &dyn Store) {
+    const LIMIT: u32 = 2;
+    let dave = "user:acct\0dave";
+    let erin = "user:acct\0erin";
+    let addr = "addr:198.51.100.1";
+    store
+        .settle_login_attempt(987_654_321, None)
+        .await
+        .expect("settle an unknown failure");
+    store
+        .settle_login_attempt(987_654_321, Some(dave))
+        .await
+        .expect("settle an unknown success");
+    let first = granted(reserve(store, &[dave, addr], LIMIT, T0).await, "first");
+    granted(reserve(store, &[dave, addr], LIMIT, T0 + 1).await, "second");
+    refused(reserve(store, &[dave, addr], LIMIT, T0 + 2).await, "third");
+    for i in 0..2 {
+        let outcome = reserve(store, &[erin, "addr:198.51.100.9"], LIMIT, T0 + i).await;
+        granted(outcome, &format!("erin's attempt {i}"));
+    }
+
+    // An unknown id clears nothing.
+    store
+        .settle_login_attempt(first + 1_000_000, Some(dave))
+        .await
+        .expect("settle an unknown success");
+    refused(
+        reserve(store, &[dave, "addr:198.51.100.2"], LIMIT, T0 + 3).await,
+        "dave's attempts still count",
+    );
+    // A success clears only a key of its own attempt: erin's attempts stay.
+    store
+        .settle_login_attempt(first, Some(erin))
+        .await
+        .expect("settle naming another attempt's key");
+    refused(
+        reserve(store, &[erin, "addr:198.51.100.3"], LIMIT, T0 + 3).await,
+        "erin's attempts still count",
+    );
+
+    // Settling again, once the attempt's rows are gone, does nothing to newer attempts.
+    let late = T0 + LOGIN_WINDOW + 10;
+    let again = granted(reserve(store, &[dave, addr], LIMIT, late).await, "later");
+    store
+        .settle_login_attempt(again, Some(dave))
+        .await
+        .expect("settle");
+    for i in 0..2 {
+        let outcome = reserve(store, &[dave, "addr:198.51.100.4"], LIMIT, late + i).await;
+        granted(outcome, &format!("dave's attempt {i} after a good login"));
+    }
+    store
+        .settle_login_attempt(again, Some(dave))
+        .await
+        .expect("settle again");
+    store
+        .settle_login_attempt(again, None)
+        .await
+        .expect("settle again, as a failure");
+    refused(
+        reserve(store, &[dave, "addr:198.51.100.5"], LIMIT, late + 2).await,
+        "a second settle does not clear the newer attempts",
+    );
 }
 
 pub async fn jobs_round_trip(store: &dyn Store) {

@@ -10,13 +10,16 @@
 //! - job ids are unique within a database and never reused, even after a delete;
 //! - compare-and-set methods change a row only if it is still in the expected status, so several
 //!   replicas sharing one database never apply the same transition twice.
+//! - a login attempt is reserved (counted against its throttling keys) in the same atomic step
+//!   that checks the limit, so concurrent guesses, even on several replicas, never get more
+//!   grants than the limit.
 
 mod auth;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod job;
 
-pub use auth::{AccessKey, AuthStore, Project, TokenKind, TokenRecord, User};
+pub use auth::{AccessKey, AuthStore, LoginReservation, Project, TokenKind, TokenRecord, User};
 pub use job::{JobChange, JobRecord, JobStore, NewJob};
 
 /// Everything the server needs from a database.

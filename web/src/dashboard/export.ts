@@ -7,8 +7,14 @@ export interface SeriesExport {
   points: readonly ScalarPoint[];
 }
 
+/**
+ * A text field (run or tag name) of the CSV. A name starting with `=`, `+`, `-`, `@`, tab or
+ * carriage return would run as a formula in a spreadsheet (OWASP "CSV injection"): it gets a
+ * leading `'`, then the field is quoted as CSV needs. Numeric columns do not come here.
+ */
 function csvField(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const inert = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
 }
 
 function numberText(v: number): string {

@@ -5,10 +5,13 @@
 //   VIZJOBS_TRAIN_URL   train_url of a copy of shared/fixtures/events/tbx_basic the server may read
 //   VIZJOBS_MS_RUN      name of the run in that logdir that is a copy of
 //                       shared/fixtures/mindspore/run_a (default ms_run_a)
+//   (the logdir also holds the runs `hostile` and `hostile_blobs` that write_hostile_text.py
+//   and write_hostile_blobs.py write)
 //   VIZJOBS_SCREENSHOTS folder for screenshots (default ../target/e2e-screenshots)
 //   CHROMIUM            browser binary (default /usr/bin/chromium)
 // Prints one line per check and closes with "N passed, N failed"; exits non-zero on failure.
 import { cpSync, mkdirSync } from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
@@ -251,6 +254,79 @@ await check("tensors show shape, dtype and values of the MindSpore run", async (
   await expectShown(rows[0]);
 });
 
+// The run `hostile_blobs` (write_hostile_blobs.py) holds an HTML page and an SVG image, each with a
+// script, as audio samples whose content type in the event file is `text/html` and
+// `image/svg+xml`, and the HTML page as the bytes of an image sample. `data/blob` must never let a
+// browser run them as a page of the server's origin (where they could read `/console/session`):
+// a type outside the image/audio allowlist is answered as a download, and every blob is
+// sandboxed. The scripts set the title to "pwned" and a localStorage marker, and write the CSRF
+// token they read into the page (`#stolen`) and localStorage.
+const blobUrl = async (run, tag) => {
+  const rows = await page.evaluate(
+    async ([r, t]) => (await fetch(`data/images?run=${encodeURIComponent(r)}&tag=${encodeURIComponent(t)}`)).json(),
+    [run, tag],
+  );
+  expect(Array.isArray(rows) && rows.length > 0, `data/images for ${run}/${tag} answered ${JSON.stringify(rows).slice(0, 200)}`);
+  return new URL(rows[0].url, page.url()).href;
+};
+// What is wrong with the headers of a blob's answer ([] when nothing).
+const blobHeaderProblems = async (url, { download }) => {
+  const r = await page.request.get(url);
+  const h = r.headers();
+  const shown = ["content-type", "content-disposition", "x-content-type-options", "content-security-policy"]
+    .map((k) => `${k}: ${h[k] ?? "(none)"}`)
+    .join("; ");
+  const type = (h["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  const attachment = /^attachment\b/i.test(h["content-disposition"] ?? "");
+  const problems = [];
+  if (r.status() !== 200) problems.push(`status ${r.status()}`);
+  if (download && type !== "application/octet-stream") problems.push(`served as "${type}", not application/octet-stream`);
+  if (!download && !/^image\/(png|jpeg|gif|webp|bmp)$/.test(type)) problems.push(`served as "${type}", not as the image it is`);
+  if (download !== attachment) problems.push(download ? "not an attachment" : "an attachment");
+  if ((h["x-content-type-options"] ?? "").toLowerCase() !== "nosniff") problems.push("no nosniff");
+  if (!/\bsandbox\b/.test(h["content-security-policy"] ?? "")) problems.push("no Content-Security-Policy sandbox");
+  return problems.length ? [`${problems.join(", ")} (${shown})`] : [];
+};
+
+for (const tag of ["blob/html", "blob/svg", "blob/image_html"]) {
+  await check(`data/blob ${tag}: a sandboxed download whose script never runs`, async () => {
+    await page.goto(dashboardUrl);
+    const url = await blobUrl("hostile_blobs", tag);
+    await page.evaluate(() => {
+      localStorage.removeItem("vizjobs-e2e-pwned");
+      localStorage.removeItem("vizjobs-e2e-stolen");
+    });
+    // Opened as a victim following a link would, in the logged-in context. A download makes
+    // `goto` throw ("Download is starting"); a page that does show up must not have run.
+    const tab = await context.newPage();
+    let opened = "rendered";
+    await tab.goto(url).catch((e) => {
+      opened = `not rendered: ${e.message.split("\n")[0]}`;
+    });
+    await tab.waitForTimeout(1000);
+    const title = await tab.title().catch(() => "");
+    const stolen = await tab.locator("#stolen").count().catch(() => 0);
+    await tab.screenshot({ path: path.join(shots, `11-blob-${tag.replace(/\W+/g, "_")}.png`) }).catch(() => {});
+    await tab.close();
+    const [pwned, token] = await page.evaluate(() => [
+      localStorage.getItem("vizjobs-e2e-pwned"),
+      localStorage.getItem("vizjobs-e2e-stolen"),
+    ]);
+    const problems = [];
+    if (title === "pwned") problems.push(`its script ran as a page of ${base} (title "${title}", ${opened})`);
+    if (stolen > 0 || token !== null) problems.push("its script read the CSRF token from /console/session");
+    if (pwned !== null) problems.push(`its script wrote localStorage of ${base}`);
+    problems.push(...(await blobHeaderProblems(url, { download: true })));
+    expect(problems.length === 0, problems.join("; "));
+  });
+}
+
+await check("data/blob: an allowlisted image is served as itself, sandboxed", async () => {
+  await page.goto(dashboardUrl);
+  const problems = await blobHeaderProblems(await blobUrl("train", "samples/input"), { download: false });
+  expect(problems.length === 0, problems.join("; "));
+});
+
 // A job whose log folder does not exist yet (training has not started): the dashboard says so,
 // and the banner goes once the folder appears with event files.
 await check("a log folder that cannot be read is shown, then clears", async () => {
@@ -290,6 +366,75 @@ await check("stop, then delete the job", async () => {
   await row.waitFor({ state: "detached", timeout: 30_000 });
   await shot("10-deleted");
 });
+
+// Login CSRF: a page on another origin must not log the visitor's browser into an account of the
+// page's choosing (then everything the victim does, e.g. uploads or job settings, lands in the
+// attacker's account). The attacker page POSTs valid credentials to /console/login as a
+// `text/plain` body (no CORS preflight), with fetch(no-cors) or with an auto-submitted
+// `<form enctype="text/plain">`, from an origin that is same-site (127.0.0.1, another port) or
+// cross-site (localhost). A fresh browser context that visited only that page must not end up
+// with a session on the server.
+const victim = base;
+const credentialsJson = JSON.stringify({ account, username, password });
+const escapeHtml = (t) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const jsString = (t) => JSON.stringify(t).replace(/</g, "\\u003c");
+const attackerPages = {
+  "/fetch": `<!doctype html><title>loading</title><script>
+    fetch(${jsString(`${victim}/console/login`)}, {
+      method: "POST", mode: "no-cors", credentials: "include",
+      headers: { "Content-Type": "text/plain" }, body: ${jsString(credentialsJson)},
+    }).then(() => { document.title = "sent"; }, (e) => { document.title = "error " + e; });
+  </script>`,
+  // text/plain form encoding is `name=value\r\n`: the name is the JSON up to the opening quote of
+  // a spare field's value, the value closes it, giving {..., "x": "="}.
+  "/form": `<!doctype html><title>loading</title>
+    <form method="POST" enctype="text/plain" action="${escapeHtml(`${victim}/console/login`)}">
+      <input type="hidden" name="${escapeHtml(`${credentialsJson.slice(0, -1)},"x":"`)}" value="${escapeHtml('"}')}">
+    </form>
+    <script>document.forms[0].submit();</script>`,
+};
+const attacker = http.createServer((req, res) => {
+  const body = attackerPages[new URL(req.url ?? "/", "http://x").pathname];
+  res.writeHead(body ? 200 : 404, { "Content-Type": "text/html; charset=utf-8" });
+  res.end(body ?? "not found");
+});
+await new Promise((resolve) => attacker.listen(0, "127.0.0.1", resolve));
+const attackerPort = attacker.address().port;
+
+// (A fetch from the cross-site origin is left out: Chromium itself drops a SameSite=Lax cookie set
+// by the answer to a cross-site subresource request, whatever the server does.)
+for (const [via, host] of [
+  ["fetch", "127.0.0.1"],
+  ["form", "127.0.0.1"],
+  ["form", "localhost"],
+]) {
+  const from = `http://${host}:${attackerPort}`;
+  await check(`login CSRF: a ${via} from ${from} does not log the browser in`, async () => {
+    const fresh = await browser.newContext();
+    try {
+      const tab = await fresh.newPage();
+      await tab.goto(`${from}/${via}`);
+      if (via === "fetch") {
+        await tab.waitForFunction(() => document.title !== "loading", null, { timeout: 10_000 });
+        const title = await tab.title();
+        expect(title === "sent", `the attacker's fetch failed: ${title}`);
+      } else {
+        // The form navigates the tab to the server's answer.
+        await tab.waitForURL((u) => u.href.startsWith(victim), { timeout: 10_000 }).catch(() => {});
+        await tab.waitForLoadState().catch(() => {});
+      }
+      const cookies = (await fresh.cookies(victim)).map((c) => c.name);
+      const session = await fresh.request.get(`${victim}/console/session`);
+      // What the session answers is not printed: it holds a CSRF token.
+      const who = session.ok() ? `logged in as ${(await session.json()).username}` : `${session.status()}`;
+      expect(!cookies.includes("vizjobs_session"), `the browser got a vizjobs_session cookie for ${victim} (/console/session: ${who})`);
+      expect(session.status() === 401, `GET /console/session answers ${who}`);
+    } finally {
+      await fresh.close();
+    }
+  });
+}
+attacker.close();
 
 await browser.close();
 console.log(`${passed} passed, ${failed} failed`);

@@ -34,10 +34,33 @@ impl Server {
 
     /// Starts the server with extra `serve` flags, and waits until it answers.
     pub fn start_with(extra: &[&str]) -> Server {
-        let data_dir = fresh_dir();
+        Self::start_in(fresh_dir(), extra, None)
+    }
+
+    /// Starts the server on `data_dir` (kept or new), with at most `open_files` descriptors
+    /// (`RLIMIT_NOFILE`) when given.
+    pub fn start_in(data_dir: PathBuf, extra: &[&str], open_files: Option<u64>) -> Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_vizjobs"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vizjobs"));
+        if let Some(limit) = open_files {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    let rlimit = libc::rlimit {
+                        rlim_cur: limit,
+                        rlim_max: limit,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &rlimit) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        }
+        let child = command
             .args(["serve", "--listen", &listen, "--data-dir"])
             .arg(&data_dir)
             .arg("--log-root")
@@ -64,13 +87,26 @@ impl Server {
     pub fn credentials_path(&self) -> PathBuf {
         self.data_dir.join("credentials.json")
     }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Stops the server, keeping its data directory.
+    pub fn stop_keeping_data(mut self) -> PathBuf {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::take(&mut self.data_dir)
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if !self.data_dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
     }
 }
 
@@ -79,7 +115,7 @@ fn free_port() -> u16 {
     listener.local_addr().expect("local address").port()
 }
 
-fn fresh_dir() -> PathBuf {
+pub fn fresh_dir() -> PathBuf {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -1,12 +1,12 @@
 //! One handler per data API path. Each takes a snapshot under the run's read lock and encodes
 //! after releasing it where the answer can be large.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -22,7 +22,6 @@ use crate::run::{PR_COLUMN_NAMES, Problem};
 use crate::series::downsample;
 
 type Shared_ = State<Arc<Shared>>;
-type Q = Query<HashMap<String, String>>;
 
 fn all_runs(shared: &Shared) -> Vec<Arc<Run>> {
     shared.runs.read().values().cloned().collect()
@@ -108,8 +107,7 @@ pub(crate) async fn tags(State(shared): Shared_) -> Json<Value> {
     Json(Value::Object(out))
 }
 
-pub(crate) async fn scalars(State(shared): Shared_, Query(q): Q) -> Result<Response, ApiError> {
-    let q = Params(q);
+pub(crate) async fn scalars(State(shared): Shared_, q: Params) -> Result<Response, ApiError> {
     let (run, tag) = q.run_and_tag(&shared)?;
     let since: Option<i64> = q.int("since_step")?;
     let start: Option<i64> = q.int("start_step")?;
@@ -148,11 +146,7 @@ pub(crate) async fn scalars(State(shared): Shared_, Query(q): Q) -> Result<Respo
     })
 }
 
-pub(crate) async fn histograms(
-    State(shared): Shared_,
-    Query(q): Q,
-) -> Result<Json<Value>, ApiError> {
-    let q = Params(q);
+pub(crate) async fn histograms(State(shared): Shared_, q: Params) -> Result<Json<Value>, ApiError> {
     let (run, tag) = q.run_and_tag(&shared)?;
     let d = run.data.read();
     let r = d.histograms.get(tag).ok_or_else(|| unknown_tag(tag))?;
@@ -188,8 +182,7 @@ fn blob_url(run: &str, tag: &str, step: i64, index: usize) -> String {
     format!("data/blob?{query}")
 }
 
-pub(crate) async fn images(State(shared): Shared_, Query(q): Q) -> Result<Json<Value>, ApiError> {
-    let q = Params(q);
+pub(crate) async fn images(State(shared): Shared_, q: Params) -> Result<Json<Value>, ApiError> {
     let (run, tag) = q.run_and_tag(&shared)?;
     let d = run.data.read();
     let r = d
@@ -220,8 +213,7 @@ pub(crate) async fn images(State(shared): Shared_, Query(q): Q) -> Result<Json<V
     Ok(Json(Value::Array(out)))
 }
 
-pub(crate) async fn blob(State(shared): Shared_, Query(q): Q) -> Result<Response, ApiError> {
-    let q = Params(q);
+pub(crate) async fn blob(State(shared): Shared_, q: Params) -> Result<Response, ApiError> {
     let (run, tag) = q.run_and_tag(&shared)?;
     let step: i64 = q
         .int("step")?
@@ -240,26 +232,67 @@ pub(crate) async fn blob(State(shared): Shared_, Query(q): Q) -> Result<Response
         .find(|s| s.step == step)
         .and_then(|s| s.item.get(index))
         .ok_or_else(|| ApiError::not_found(format!("no blob at step {step}, index {index}")))?;
+    let content_type = served_blob_type(&item.content_type);
+    let disposition = if content_type == OPAQUE_BLOB_TYPE {
+        "attachment"
+    } else {
+        "inline"
+    };
     Ok((
-        [(header::CONTENT_TYPE, item.content_type.clone())],
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'",
+            ),
+        ],
         item.bytes.clone(),
     )
         .into_response())
 }
 
-pub(crate) async fn text(State(shared): Shared_, Query(q): Q) -> Result<Json<Value>, ApiError> {
-    let q = Params(q);
+const OPAQUE_BLOB_TYPE: &str = "application/octet-stream";
+
+/// The media types a blob is served as, exactly as written here. The type comes from the event
+/// file, which anyone who can write to a logdir controls: served verbatim, `text/html` or
+/// `image/svg+xml` would run script on the server's origin. Anything else is an opaque download.
+const SERVED_BLOB_TYPES: [&str; 16] = [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/bmp",
+    "image/avif",
+    "audio/wav",
+    "audio/x-wav",
+    "audio/wave",
+    "audio/vnd.wave",
+    "audio/mpeg",
+    "audio/mp4",
+    "audio/ogg",
+    "audio/flac",
+    "audio/webm",
+    "audio/aac",
+];
+
+fn served_blob_type(written: &str) -> &'static str {
+    let essence = written.split(';').next().unwrap_or_default().trim();
+    SERVED_BLOB_TYPES
+        .into_iter()
+        .find(|t| t.eq_ignore_ascii_case(essence))
+        .unwrap_or(OPAQUE_BLOB_TYPE)
+}
+
+pub(crate) async fn text(State(shared): Shared_, q: Params) -> Result<Json<Value>, ApiError> {
     let (run, tag) = q.run_and_tag(&shared)?;
     let d = run.data.read();
     let r = d.text.get(tag).ok_or_else(|| unknown_tag(tag))?;
     Ok(Json(step_rows(r, |markdown| json!(markdown))))
 }
 
-pub(crate) async fn pr_curves(
-    State(shared): Shared_,
-    Query(q): Q,
-) -> Result<Json<Value>, ApiError> {
-    let q = Params(q);
+pub(crate) async fn pr_curves(State(shared): Shared_, q: Params) -> Result<Json<Value>, ApiError> {
     let (run, tag) = q.run_and_tag(&shared)?;
     let d = run.data.read();
     let r = d.pr_curves.get(tag).ok_or_else(|| unknown_tag(tag))?;
@@ -275,8 +308,7 @@ pub(crate) async fn pr_curves(
     })))
 }
 
-pub(crate) async fn tensors(State(shared): Shared_, Query(q): Q) -> Result<Json<Value>, ApiError> {
-    let q = Params(q);
+pub(crate) async fn tensors(State(shared): Shared_, q: Params) -> Result<Json<Value>, ApiError> {
     let (run, tag) = q.run_and_tag(&shared)?;
     let d = run.data.read();
     let r = d.tensors.get(tag).ok_or_else(|| unknown_tag(tag))?;
@@ -428,9 +460,8 @@ fn layout_json(layout: &tb::Layout) -> Vec<Value> {
 
 pub(crate) async fn custom_scalars(
     State(shared): Shared_,
-    Query(q): Q,
+    q: Params,
 ) -> Result<Json<Value>, ApiError> {
-    let q = Params(q);
     let runs = match q.optional("run") {
         Some(_) => vec![q.run(&shared)?],
         None => all_runs(&shared),
@@ -466,4 +497,29 @@ pub(crate) async fn logdir(State(shared): Shared_) -> Json<Value> {
         "bytes_total": progress.bytes_total,
         "bytes_read": progress.bytes_read,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::served_blob_type;
+
+    #[test]
+    fn only_listed_media_types_are_served_as_themselves() {
+        assert_eq!(served_blob_type("image/png"), "image/png");
+        assert_eq!(served_blob_type("Audio/WAV; codecs=1"), "audio/wav");
+        for hostile in [
+            "text/html",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/html; x=image/png",
+            "",
+            "image/png\r\nX: y",
+        ] {
+            assert_eq!(
+                served_blob_type(hostile),
+                "application/octet-stream",
+                "{hostile}"
+            );
+        }
+    }
 }

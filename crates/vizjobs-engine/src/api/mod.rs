@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -98,7 +99,27 @@ impl IntoResponse for ApiError {
 }
 
 /// Query parameters, with typed accessors that turn bad input into 400s.
+///
+/// Every parameter is read once, so one given twice is refused: which value won would otherwise
+/// depend on the order of the pairs, and an AK/SK signature sorts them.
 pub(crate) struct Params(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let mut params = HashMap::new();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            if params.insert(key.to_string(), value.into_owned()).is_some() {
+                return Err(ApiError::bad_request(format!(
+                    "parameter `{key}` is given more than once"
+                )));
+            }
+        }
+        Ok(Params(params))
+    }
+}
 
 impl Params {
     fn required(&self, name: &str) -> Result<&str, ApiError> {

@@ -93,7 +93,7 @@ pub async fn create(
     ApiJson(request): ApiJson<CreateJobRequest>,
 ) -> AppResult<Json<CreateJobResponse>> {
     let valid = request.validate()?;
-    state.roots.resolve(&valid.train_url)?;
+    state.roots.resolve(&scope.project_id, &valid.train_url)?;
     let quota = state.job_quota(&scope.project_id).await?;
     let now = state.clock.now_ms();
     let job = state

@@ -43,6 +43,22 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> AppResult
 pub async fn login(State(state): State<AppState>, request: Request) -> Response {
     let result: AppResult<Response> = async {
         let (parts, body) = request.into_parts();
+        // A form or a no-cors fetch from another site can send a text/plain body but not
+        // application/json, and not a same-origin Origin: without these checks a page elsewhere
+        // could log the browser into the attacker's account (login CSRF).
+        super::refuse_cross_origin(&parts.headers)?;
+        let json = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(AppError::new(
+                ErrorCode::Malformed,
+                "Send the login as Content-Type: application/json",
+            ));
+        }
         let client = client_address(&parts);
         let bytes = read_body(body).await?;
         let form: LoginForm = parse_json(&bytes).map_err(|_| {
@@ -121,6 +137,7 @@ pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Respo
 /// `POST /console/logout`: ends the session (needs the CSRF token, like every write).
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let result: AppResult<Response> = async {
+        super::refuse_cross_origin(&headers)?;
         if let Some(session) = cookie(&headers, SESSION_COOKIE) {
             let sent = headers
                 .get(super::CSRF_HEADER)

@@ -11,11 +11,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
-use vizjobs_api::ErrorCode;
-use vizjobs_store::{Project, TokenKind, TokenRecord, User};
+use vizjobs_api::{ErrorCode, refuse_nul};
+use vizjobs_store::{LoginReservation, Project, TokenKind, TokenRecord, User};
 
 use super::client_address;
-use super::secrets::{decoy_hash, new_token, token_digest, verify_password};
+use super::password_pool::PoolBusy;
+use super::secrets::{decoy_hash, new_token, token_digest};
 use crate::api::body::{parse_json, read_body};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -78,6 +79,12 @@ fn wrong_login() -> AppError {
 }
 
 /// Checks a password login, with throttling per user and per client address.
+///
+/// The attempt is counted in the database *before* the password is hashed (reserve, then
+/// settle), so concurrent guesses, here or on other replicas, get no more checks than allowed:
+/// a success removes its own count and the user's failures; a failure stays counted until it
+/// leaves the window. A place in the password pool is taken first, so a flood of logins is
+/// turned away before it costs a database write.
 pub async fn login(
     state: &AppState,
     client: &str,
@@ -86,32 +93,55 @@ pub async fn login(
     password: &str,
     project: Option<(&Option<String>, &Option<String>)>,
 ) -> AppResult<Login> {
-    let keys = [
-        format!("user:{account}\0{username}"),
-        format!("addr:{client}"),
-    ];
-    if let Some(wait) = state.auth.throttle.check(&keys) {
-        return Err(AppError::new(
-            ErrorCode::Throttled,
-            "Too many failed logins; try again later",
-        )
-        .with_retry_after(wait));
+    refuse_nul("account", account)?;
+    refuse_nul("user name", username)?;
+    if let Some((id, name)) = project {
+        for value in [id, name].into_iter().flatten() {
+            refuse_nul("project", value)?;
+        }
     }
+    let user_key = format!("user:{account}\0{username}");
+    let keys = [user_key.clone(), format!("addr:{client}")];
+    let admission = state.auth.passwords.admit().map_err(|PoolBusy| {
+        AppError::new(
+            ErrorCode::Throttled,
+            "Too many logins are being checked; try again in a moment",
+        )
+        .with_retry_after(1)
+    })?;
+    let reservation = state
+        .store
+        .reserve_login_attempt(
+            &keys,
+            state.config.login_attempts,
+            state.config.login_window.as_millis() as i64,
+            state.clock.now_ms(),
+        )
+        .await?;
+    let attempt_id = match reservation {
+        LoginReservation::Granted { attempt_id } => attempt_id,
+        LoginReservation::Refused { retry_after_ms } => {
+            return Err(AppError::new(
+                ErrorCode::Throttled,
+                "Too many failed logins; try again later",
+            )
+            .with_retry_after((retry_after_ms.max(1) as u64).div_ceil(1000)));
+        }
+    };
     let user = state.store.get_user_by_name(account, username).await?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| decoy_hash().to_owned());
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| AppError::internal("password check", e))?;
+    let matches = admission.verify(password.to_owned(), hash).await;
     let Some(user) = user.filter(|_| matches) else {
-        state.auth.throttle.record_failure(&keys);
         tracing::info!(client, "failed login");
         return Err(wrong_login());
     };
-    state.auth.throttle.record_success(&keys[0]);
+    state
+        .store
+        .settle_login_attempt(attempt_id, Some(&user_key))
+        .await?;
     let project = match project {
         Some((Some(id), _)) => state.store.get_project(id).await?,
         Some((None, Some(name))) => state.store.get_project_by_name(account, name).await?,

@@ -13,8 +13,8 @@
 pub mod bootstrap;
 pub mod console;
 pub mod iam;
+pub mod password_pool;
 pub mod secrets;
-pub mod throttle;
 pub mod token_cache;
 
 use std::net::SocketAddr;
@@ -34,8 +34,8 @@ use crate::api::Scope;
 use crate::api::body::read_body;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use password_pool::PasswordPool;
 use secrets::{MasterKey, token_digest};
-use throttle::LoginThrottle;
 
 pub const SESSION_COOKIE: &str = "vizjobs_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -43,7 +43,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Long-lived authentication state of one server process.
 pub struct Auth {
     pub master: MasterKey,
-    pub throttle: LoginThrottle,
+    /// Where password checks run, bounded in number and memory.
+    pub passwords: PasswordPool,
     pub tokens: token_cache::TokenCache,
 }
 
@@ -149,6 +150,7 @@ pub async fn authenticate(
     if let Some(session) = cookie(&parts.headers, SESSION_COOKIE) {
         let caller = check_token(state, &session, Some(TokenKind::Session)).await?;
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            refuse_cross_origin(&parts.headers)?;
             let sent = parts
                 .headers
                 .get(CSRF_HEADER)
@@ -181,6 +183,23 @@ async fn verify_signature(
 ) -> AppResult<Caller> {
     let auth = Authorization::parse(header)
         .map_err(|_| bad_signature("The Authorization header is malformed"))?;
+    // A request signed for another service that shares the key must not be replayable here.
+    // (`verify` requires `host` to be among the signed headers.)
+    let host = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if !state
+        .config
+        .signed_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
+    {
+        return Err(bad_signature(
+            "The request was signed for another host than this server's public URL",
+        ));
+    }
     let date = vizjobs_signer::parse_sdk_date_header(&parts.headers)
         .map_err(|_| bad_signature("X-Sdk-Date is missing or malformed"))?;
     let now = time::OffsetDateTime::from_unix_timestamp_nanos(
@@ -258,6 +277,40 @@ pub async fn check_token(
 /// storage and a page from another origin (which cannot read the cookie) cannot know it.
 pub fn csrf_token(session: &str) -> String {
     token_digest(&format!("vizjobs csrf\0{session}"))
+}
+
+/// Refuses a browser request sent by a page of another origin. Browsers send `Origin` on every
+/// POST and `Sec-Fetch-Site` on every request; clients that are not browsers send neither and
+/// cannot be made to act for someone else, so a request with neither passes. `Origin` must name
+/// the host the request was sent to (its `Host`), which also holds behind a proxy that keeps
+/// `Host`; `same-site` is refused too, since another port of the same host is same-site.
+pub fn refuse_cross_origin(headers: &HeaderMap) -> AppResult<()> {
+    let refuse = || {
+        AppError::new(
+            ErrorCode::CrossOrigin,
+            "This request came from a page of another origin",
+        )
+    };
+    if let Some(site) = headers.get("sec-fetch-site")
+        && !matches!(site.as_bytes(), b"same-origin" | b"none")
+    {
+        return Err(refuse());
+    }
+    if let Some(origin) = headers.get(axum::http::header::ORIGIN) {
+        let origin_host = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, host)| host);
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok());
+        match (origin_host, host) {
+            (Some(o), Some(h)) if o.eq_ignore_ascii_case(h) => {}
+            _ => return Err(refuse()),
+        }
+    }
+    Ok(())
 }
 
 /// The value of a cookie.

@@ -1,6 +1,6 @@
 //! Secrets at rest: password hashes, token digests, and secret keys sealed with the master key.
 //!
-//! - Passwords: argon2id PHC strings (slow and salted), checked on a blocking thread.
+//! - Passwords: argon2id PHC strings (slow and salted), checked by `password_pool`.
 //! - Tokens: 32 random bytes, base64url, with a prefix naming their kind; only their SHA-256
 //!   digest is stored, which is enough because the value itself is unguessable.
 //! - Secret keys (SK): they must be recovered to compute HMACs, so they are encrypted with
@@ -9,7 +9,7 @@
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
@@ -71,17 +71,6 @@ pub fn hash_password(password: &str) -> Result<String, SecretError> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| SecretError::Hash(e.to_string()))
-}
-
-/// Checks a password against its PHC string. A malformed stored hash never matches.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
 }
 
 /// A hash that no password matches, checked when the user does not exist so that a wrong user
@@ -171,16 +160,6 @@ mod tests {
         assert!(key.open(&[1, 2, 3]).is_err());
         assert_ne!(key.fingerprint(), other.fingerprint());
         assert!(MasterKey::from_base64("c2hvcnQ=").is_err());
-    }
-
-    #[test]
-    fn passwords_verify_against_their_hash_only() {
-        let hash = hash_password("correct horse").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &hash));
-        assert!(!verify_password("wrong horse", &hash));
-        assert!(!verify_password("correct horse", "not a hash"));
-        assert!(!verify_password("", decoy_hash()));
     }
 
     #[test]
