@@ -54,6 +54,12 @@ fi
 say "unit tests of web/ (vitest)"
 npm test --silent
 
+# The front end's API types are generated from the OpenAPI document (web/openapi.json, which
+# `cargo test -p vizjobs-server` checks is the server's current document): regenerate and fail on
+# any difference.
+say "generated API types match web/openapi.json"
+npm run --silent check:api || die "src/generated/api.d.ts is stale: run \`npm run gen:api\` in web/"
+
 if [ -n "${VIZJOBS_BIN:-}" ]; then
   bin="$VIZJOBS_BIN"
 else

@@ -75,8 +75,10 @@ pub enum ScheduleField {
     List(Vec<Schedule>),
 }
 
-/// The kind of dashboard a job serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// The kind of dashboard a job serves: `tensorboard` or `mindinsight` on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
 pub enum JobType {
     #[default]
     Tensorboard,

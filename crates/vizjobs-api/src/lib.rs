@@ -9,6 +9,7 @@
 
 mod error;
 mod job;
+mod project_id;
 mod status;
 mod validate;
 
@@ -17,8 +18,9 @@ pub use job::{
     CreateJobRequest, CreateJobResponse, Flavor, Job, JobType, ListJobsResponse, ListQuery,
     Schedule, ScheduleField, SortKey, SortOrder, UpdateJobRequest, ValidCreate,
 };
+pub use project_id::ProjectId;
 pub use status::JobStatus;
 pub use validate::{
     MAX_DESC_CHARS, MAX_NAME_CHARS, MAX_PER_PAGE, MAX_SCHEDULE_HOURS, MAX_SEARCH_CHARS, refuse_nul,
-    validate_job_desc, validate_job_name, validate_project_id,
+    validate_job_desc, validate_job_name,
 };

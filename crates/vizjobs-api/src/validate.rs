@@ -7,7 +7,6 @@ pub const MAX_DESC_CHARS: usize = 256;
 pub const MAX_SEARCH_CHARS: usize = 100;
 pub const MAX_PER_PAGE: u32 = 1000;
 pub const MAX_SCHEDULE_HOURS: u32 = 24;
-const MAX_PROJECT_ID_CHARS: usize = 64;
 
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
@@ -50,11 +49,6 @@ pub fn refuse_nul(field: &str, value: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `project_id`: 1–64 characters of `[A-Za-z0-9_-]`.
-pub fn validate_project_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= MAX_PROJECT_ID_CHARS && id.chars().all(is_name_char)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,13 +74,5 @@ mod tests {
     fn desc_rules_count_characters() {
         assert!(validate_job_desc(&"é".repeat(256)).is_ok());
         assert!(validate_job_desc(&"a".repeat(257)).is_err());
-    }
-
-    #[test]
-    fn project_id_rules() {
-        assert!(validate_project_id("0123456789abcdef0123456789abcdef"));
-        assert!(!validate_project_id(""));
-        assert!(!validate_project_id("a/b"));
-        assert!(!validate_project_id(&"a".repeat(65)));
     }
 }

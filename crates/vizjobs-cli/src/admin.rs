@@ -5,18 +5,12 @@
 //! change is a database write the server reads on the next request.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Subcommand;
-use vizjobs_server::auth::bootstrap::{
-    self, DEFAULT_ACCOUNT, new_access_key, new_project_id, new_user_id,
-};
-use vizjobs_server::auth::secrets::{
-    ALNUM, MasterKey, hash_password, new_token, random_string, token_digest,
-};
-use vizjobs_server::clock::{Clock, SystemClock};
-use vizjobs_store::{Project, Store, TokenKind, TokenRecord, User};
+use vizjobs_server::admin::{Admin, NewPassword};
+use vizjobs_server::auth::bootstrap::DEFAULT_ACCOUNT;
+use vizjobs_store::TokenKind;
 
 use crate::serve::ServeArgs;
 
@@ -99,8 +93,6 @@ enum UserCommand {
         /// the shell history.
         #[arg(long, env = "VIZJOBS_NEW_PASSWORD", hide_env_values = true)]
         password: Option<String>,
-        #[arg(long)]
-        admin: bool,
     },
     List,
     Remove {
@@ -170,13 +162,6 @@ enum MasterKeyCommand {
     },
 }
 
-fn find_user<'a>(users: &'a [User], account: &str, name: &str) -> anyhow::Result<&'a User> {
-    users
-        .iter()
-        .find(|u| u.account == account && u.name == name)
-        .with_context(|| format!("no user {name:?} in account {account:?}"))
-}
-
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let config = ServeArgs {
         config: args.config,
@@ -187,14 +172,8 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     }
     .resolve()?
     .0;
-    let store: Arc<dyn Store> = vizjobs_server::open_store(&config).await?;
-    let now = SystemClock.now_ms();
-    let master = || {
-        let data_dir = config.data_dir.clone();
-        let key = config.master_key.clone();
-        let store = store.clone();
-        async move { bootstrap::master_key(store.as_ref(), key.as_deref(), &data_dir).await }
-    };
+    let admin = Admin::open(config).await?;
+    let store = admin.store();
     match args.command {
         AdminCommand::Project(cmd) => match cmd {
             ProjectCommand::Add {
@@ -203,21 +182,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 quota,
                 id,
             } => {
-                let id = match id {
-                    Some(id) if vizjobs_api::validate_project_id(&id) => id,
-                    Some(id) => bail!("project id {id:?} must be 1 to 64 of [A-Za-z0-9_-]"),
-                    None => new_project_id()?,
-                };
-                store
-                    .create_project(&Project {
-                        id: id.clone(),
-                        name,
-                        account,
-                        job_quota: quota,
-                        created_ms: now,
-                    })
-                    .await?;
-                println!("{id}");
+                println!("{}", admin.add_project(name, account, quota, id).await?);
             }
             ProjectCommand::List => {
                 println!("{:<34} {:<20} {:<16} QUOTA", "ID", "NAME", "ACCOUNT");
@@ -227,9 +192,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 }
             }
             ProjectCommand::Remove { id } => {
-                if !store.delete_project(&id).await? {
-                    bail!("no project {id:?}");
-                }
+                admin.remove_project(&id).await?;
                 println!("removed project {id}");
             }
             ProjectCommand::Quota { id, quota } => {
@@ -240,9 +203,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                             .context("quota must be a number or \"default\"")?,
                     ),
                 };
-                if !store.set_project_quota(&id, quota).await? {
-                    bail!("no project {id:?}");
-                }
+                admin.set_quota(&id, quota).await?;
                 println!("quota of {id} set");
             }
         },
@@ -251,39 +212,19 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 name,
                 account,
                 password,
-                admin,
             } => {
-                let generated = password.is_none();
-                let password = match password {
-                    Some(p) => p,
-                    None => random_string(24, ALNUM)?,
-                };
-                store
-                    .create_user(&User {
-                        id: new_user_id()?,
-                        account: account.clone(),
-                        name: name.clone(),
-                        password_hash: hash_password(&password)?,
-                        password_changed_ms: now,
-                        is_admin: admin,
-                        created_ms: now,
-                    })
-                    .await?;
+                let password = admin.add_user(&account, &name, password).await?;
                 println!("created user {name} in account {account}");
-                if generated {
-                    println!("password: {password}");
-                }
+                show_generated(&password);
             }
             UserCommand::List => {
-                println!("{:<24} {:<16} ADMIN", "NAME", "ACCOUNT");
+                println!("{:<24} ACCOUNT", "NAME");
                 for u in store.list_users().await? {
-                    println!("{:<24} {:<16} {}", u.name, u.account, u.is_admin);
+                    println!("{:<24} {}", u.name, u.account);
                 }
             }
             UserCommand::Remove { name, account } => {
-                let users = store.list_users().await?;
-                let user = find_user(&users, &account, &name)?;
-                store.delete_user(&user.id).await?;
+                admin.remove_user(&account, &name).await?;
                 println!("removed user {name}");
             }
             UserCommand::Passwd {
@@ -291,95 +232,53 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 account,
                 password,
             } => {
-                let users = store.list_users().await?;
-                let user = find_user(&users, &account, &name)?;
-                let generated = password.is_none();
-                let password = match password {
-                    Some(p) => p,
-                    None => random_string(24, ALNUM)?,
-                };
-                store
-                    .set_password(&user.id, &hash_password(&password)?, now)
-                    .await?;
+                let password = admin.set_password(&account, &name, password).await?;
                 println!("password of {name} changed; its tokens and sessions are revoked");
-                if generated {
-                    println!("password: {password}");
-                }
+                show_generated(&password);
             }
         },
-        AdminCommand::Key(cmd) => {
-            let master = master().await?;
-            match cmd {
-                KeyCommand::Add {
-                    user,
-                    account,
-                    project,
-                } => {
-                    let users = store.list_users().await?;
-                    let user = find_user(&users, &account, &user)?;
-                    if store.get_project(&project).await?.is_none() {
-                        bail!("no project {project:?}");
-                    }
-                    let (key, secret) = new_access_key(&master, &user.id, &project, now)?;
-                    store.create_access_key(&key).await?;
-                    println!("access_key: {}\nsecret_key: {secret}", key.access_key);
-                }
-                KeyCommand::List => {
-                    let users = store.list_users().await?;
-                    println!("{:<22} {:<24} PROJECT", "ACCESS KEY", "USER");
-                    for k in store.list_access_keys().await? {
-                        let user = users
-                            .iter()
-                            .find(|u| u.id == k.user_id)
-                            .map_or("?", |u| u.name.as_str());
-                        println!("{:<22} {:<24} {}", k.access_key, user, k.project_id);
-                    }
-                }
-                KeyCommand::Remove { access_key } => {
-                    if !store.delete_access_key(&access_key).await? {
-                        bail!("no access key {access_key:?}");
-                    }
-                    println!("removed {access_key}");
-                }
-                KeyCommand::Rotate { access_key } => {
-                    let old = store
-                        .get_access_key(&access_key)
-                        .await?
-                        .with_context(|| format!("no access key {access_key:?}"))?;
-                    let (key, secret) =
-                        new_access_key(&master, &old.user_id, &old.project_id, now)?;
-                    store.create_access_key(&key).await?;
-                    store.delete_access_key(&access_key).await?;
-                    println!(
-                        "access_key: {}\nsecret_key: {secret}\n{access_key} no longer works",
-                        key.access_key
-                    );
+        AdminCommand::Key(cmd) => match cmd {
+            KeyCommand::Add {
+                user,
+                account,
+                project,
+            } => {
+                let key = admin.add_key(&account, &user, &project).await?;
+                println!(
+                    "access_key: {}\nsecret_key: {}",
+                    key.access_key, key.secret_key
+                );
+            }
+            KeyCommand::List => {
+                let users = store.list_users().await?;
+                println!("{:<22} {:<24} PROJECT", "ACCESS KEY", "USER");
+                for k in store.list_access_keys().await? {
+                    let user = users
+                        .iter()
+                        .find(|u| u.id == k.user_id)
+                        .map_or("?", |u| u.name.as_str());
+                    println!("{:<22} {:<24} {}", k.access_key, user, k.project_id);
                 }
             }
-        }
+            KeyCommand::Remove { access_key } => {
+                admin.remove_key(&access_key).await?;
+                println!("removed {access_key}");
+            }
+            KeyCommand::Rotate { access_key } => {
+                let key = admin.rotate_key(&access_key).await?;
+                println!(
+                    "access_key: {}\nsecret_key: {}\n{access_key} no longer works",
+                    key.access_key, key.secret_key
+                );
+            }
+        },
         AdminCommand::Token(cmd) => match cmd {
             TokenCommand::Add {
                 project,
                 label,
                 expires_hours,
             } => {
-                if store.get_project(&project).await?.is_none() {
-                    bail!("no project {project:?}");
-                }
-                let token = new_token("vjs_")?;
-                let expires_ms = expires_hours.map(|h| now + (h * 3_600_000.0) as i64);
-                store
-                    .insert_token(&TokenRecord {
-                        token_hash: token_digest(&token),
-                        kind: TokenKind::Static,
-                        user_id: None,
-                        project_id: project,
-                        label,
-                        issued_ms: now,
-                        expires_ms,
-                    })
-                    .await?;
-                println!("{token}");
+                println!("{}", admin.add_token(&project, label, expires_hours).await?);
             }
             TokenCommand::List => {
                 println!("{:<14} {:<34} LABEL", "ID", "PROJECT");
@@ -393,65 +292,32 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 }
             }
             TokenCommand::Remove { id } => {
-                let tokens = store.list_tokens(TokenKind::Static).await?;
-                let matching: Vec<_> = tokens
-                    .iter()
-                    .filter(|t| t.token_hash.starts_with(&id))
-                    .collect();
-                match matching.as_slice() {
-                    [one] => {
-                        store.delete_token(&one.token_hash).await?;
-                        println!("removed token {id}");
-                    }
-                    [] => bail!("no static token {id:?}"),
-                    _ => bail!("{id:?} matches several tokens; give more of the id"),
-                }
+                admin.remove_token(&id).await?;
+                println!("removed token {id}");
             }
         },
         AdminCommand::MasterKey(MasterKeyCommand::Rotate { new_key }) => {
-            let key_file = config.data_dir.join("master.key");
-            // The old key is read as is, not checked against the database: after an
-            // interrupted rotation it opens only some secrets, and rotating again finishes.
-            let old_text = match &config.master_key {
-                Some(key) => key.clone(),
-                None => std::fs::read_to_string(&key_file).with_context(|| {
-                    format!(
-                        "reading the current master key from {}; give it with \
-                         VIZJOBS_MASTER_KEY when it is not kept there",
-                        key_file.display()
-                    )
-                })?,
-            };
-            let old = MasterKey::from_base64(&old_text).context("the current master key")?;
-            let from_file = config.master_key.is_none();
-            let new_text = match new_key {
-                Some(k) => k,
-                None if from_file => MasterKey::generate()?,
-                None => bail!("the master key comes from the configuration: give --new-key"),
-            };
-            let new = MasterKey::from_base64(&new_text).context("the new master key")?;
-            // With the key kept in a file, stage the new one beside it before touching the
-            // database, so an interruption cannot lose the only copy of the key in use.
-            let staged = config.data_dir.join("master.key.new");
-            if from_file {
-                bootstrap::write_private(&staged, new_text.as_bytes())?;
-            }
-            let count = bootstrap::rotate_master_key(store.as_ref(), &old, &new).await?;
-            if from_file {
-                std::fs::rename(&staged, &key_file)
-                    .with_context(|| format!("replacing {}", key_file.display()))?;
-                println!(
-                    "re-sealed {count} secret keys; {} now holds the new key (fingerprint {})",
-                    key_file.display(),
-                    new.fingerprint()
-                );
-            } else {
-                println!(
-                    "re-sealed {count} secret keys; start the servers with the new key (fingerprint {})",
-                    new.fingerprint()
-                );
+            let rotation = admin.rotate_master_key(new_key).await?;
+            match rotation.key_file {
+                Some(file) => println!(
+                    "re-sealed {} secret keys; {} now holds the new key (fingerprint {})",
+                    rotation.resealed,
+                    file.display(),
+                    rotation.fingerprint
+                ),
+                None => println!(
+                    "re-sealed {} secret keys; start the servers with the new key (fingerprint {})",
+                    rotation.resealed, rotation.fingerprint
+                ),
             }
         }
     }
     Ok(())
+}
+
+/// A generated password is shown once; a given one is not repeated.
+fn show_generated(password: &NewPassword) {
+    if password.generated {
+        println!("password: {}", password.password);
+    }
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use vizjobs_engine::Board;
-use vizjobs_server::standalone::HostCheck;
+use vizjobs_server::dashboard::HostCheck;
 
-use crate::serve::{EngineArgs, EngineFile};
+use crate::serve::EngineArgs;
 
 #[derive(clap::Args, Debug)]
 pub struct BoardArgs {
@@ -42,7 +42,7 @@ pub async fn run(args: BoardArgs) -> anyhow::Result<()> {
     if !args.logdir.is_dir() {
         bail!("{} is not a directory", args.logdir.display());
     }
-    let mut config = args.engine.engine_config(&EngineFile::default())?;
+    let mut config = args.engine.engine_config()?;
     config.title = args.title.clone().unwrap_or_else(|| {
         args.logdir
             .canonicalize()
@@ -60,7 +60,7 @@ pub async fn run(args: BoardArgs) -> anyhow::Result<()> {
     } else {
         HostCheck::LoopbackAnd(local.ip())
     };
-    let router = vizjobs_server::standalone::board_router(&board, hosts);
+    let router = vizjobs_server::dashboard::board_router(&board, hosts);
     let server = tokio::spawn(vizjobs_server::http::serve(
         listener,
         router,

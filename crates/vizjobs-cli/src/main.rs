@@ -4,6 +4,7 @@ mod admin;
 mod board;
 mod job;
 mod serve;
+mod settings;
 
 use std::process::ExitCode;
 

@@ -135,8 +135,7 @@ async fn crash_and_recover(database: Database) {
 
 /// A logs folder with one real TensorBoard run, under the server's default log root.
 fn lay_out_logs(data_dir: &Path) -> String {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/events/tf2_style/run_a");
+    let fixture = Path::new(env!("VIZJOBS_SHARED")).join("fixtures/events/tf2_style/run_a");
     let run = data_dir.join("logs/crash/run_a");
     std::fs::create_dir_all(&run).expect("create the logs folder");
     for entry in std::fs::read_dir(&fixture).expect("the tf2_style fixture exists") {

@@ -36,6 +36,8 @@ fn start(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
         .env("VIZJOBS_LISTEN", format!("127.0.0.1:{port}"))
         .env_remove("VIZJOBS_JOB_QUOTA")
         .env_remove("VIZJOBS_CONFIG")
+        .env_remove("VIZJOBS_MASTER_KEY")
+        .env_remove("VIZJOBS_S3_SECRET_ACCESS_KEY")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     for (k, v) in env {
@@ -149,4 +151,118 @@ fn sigterm_stops_the_server_gracefully() {
     };
     assert!(status.success(), "exit status {status:?}");
     assert!(reqwest::blocking::get(format!("{}/healthz", s.base)).is_err());
+}
+
+/// Runs `vizjobs serve` expecting it to refuse to start, and returns what it printed.
+fn refused(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vizjobs"));
+    cmd.arg("serve")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("VIZJOBS_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env_remove("VIZJOBS_CONFIG")
+        .env_remove("VIZJOBS_MASTER_KEY")
+        .env_remove("VIZJOBS_S3_SECRET_ACCESS_KEY")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("vizjobs serve starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("vizjobs serve {args:?} started, but should have refused to");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+#[test]
+fn a_secret_comes_from_the_environment_never_from_the_file_or_a_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("s3.toml");
+    let s3 = "s3_allow = ['training/logs']\ns3_endpoint = 'http://127.0.0.1:9'\n\
+              s3_allow_http = true\ns3_path_style = true\ns3_access_key_id = 'reader'\n";
+    std::fs::write(&config, s3).unwrap();
+    let config = config.to_str().unwrap();
+    let secret = "sEcReT-in-the-environment";
+
+    // The environment gives it, the file says nothing of it: the server starts.
+    let s = start(
+        &data,
+        &["--config", config],
+        &[("VIZJOBS_S3_SECRET_ACCESS_KEY", secret)],
+    );
+    drop(s);
+    // Neither gives it: the key ID alone is refused.
+    let out = refused(&data, &["--config", config], &[]);
+    assert!(out.contains("no secret key"), "{out}");
+    // A flag is refused, and its value not repeated.
+    let out = refused(&data, &["--s3-secret-access-key", secret], &[]);
+    assert!(out.contains("never taken from a flag"), "{out}");
+    assert!(!out.contains(secret), "{out}");
+    // So is the file, naming the key and the file, but not the value.
+    let with_secret = dir.path().join("with-secret.toml");
+    std::fs::write(
+        &with_secret,
+        format!("{s3}s3_secret_access_key = '{secret}'\n"),
+    )
+    .unwrap();
+    let out = refused(
+        &data,
+        &["--config", with_secret.to_str().unwrap()],
+        &[("VIZJOBS_S3_SECRET_ACCESS_KEY", secret)],
+    );
+    assert!(out.contains("with-secret.toml"), "{out}");
+    assert!(out.contains("s3_secret_access_key"), "{out}");
+    assert!(!out.contains(secret), "{out}");
+}
+
+#[test]
+fn the_master_key_in_the_environment_beats_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("vizjobs.toml");
+    std::fs::write(&config, "master_key = 'not a key'\n").unwrap();
+    let config = config.to_str().unwrap();
+    let out = refused(&data, &["--config", config], &[]);
+    assert!(out.contains("master key"), "the file's key is used: {out}");
+    let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let s = start(&data, &["--config", config], &[("VIZJOBS_MASTER_KEY", key)]);
+    drop(s);
+}
+
+#[test]
+fn help_lists_the_settings_with_their_variables_but_not_secret_values() {
+    let out = Command::new(env!("CARGO_BIN_EXE_vizjobs"))
+        .args(["serve", "--help"])
+        .env("VIZJOBS_MASTER_KEY", "sEcReT-master")
+        .env("VIZJOBS_S3_SECRET_ACCESS_KEY", "sEcReT-s3")
+        .env("VIZJOBS_S3_SESSION_TOKEN", "sEcReT-token")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(!help.contains("sEcReT"), "{help}");
+    for (flag, env) in [
+        ("--listen", "VIZJOBS_LISTEN"),
+        ("--master-key", "VIZJOBS_MASTER_KEY"),
+        ("--signed-host", "VIZJOBS_SIGNED_HOSTS"),
+        ("--log-isolation", "VIZJOBS_LOG_ISOLATION"),
+        (
+            "--max-connections-per-client",
+            "VIZJOBS_MAX_CONNECTIONS_PER_CLIENT",
+        ),
+        ("--samples", "VIZJOBS_SAMPLES"),
+        ("--s3-retry-timeout-secs", "VIZJOBS_S3_RETRY_TIMEOUT_SECS"),
+    ] {
+        assert!(help.contains(flag), "{flag} in {help}");
+        assert!(help.contains(&format!("[env: {env}")), "{env} in {help}");
+    }
+    assert!(help.contains("[default: 127.0.0.1:8080]"), "{help}");
 }

@@ -11,7 +11,7 @@ async fn main() {
     board.wait_first_load().await;
     let (mut points, mut scalar_bytes, mut total) = (0usize, 0usize, 0usize);
     for run in board.runs() {
-        let d = run.data.read();
+        let d = run.index.read();
         for (_, s) in d.scalars.iter() {
             points += s.len();
             scalar_bytes += s.heap_bytes();

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use rayon::prelude::*;
 use vizjobs_engine::api::json::scalars_json;
-use vizjobs_engine::loader::Run;
+use vizjobs_engine::loader::TrackedRun;
 use vizjobs_engine::{Board, EngineConfig};
 
 #[derive(Parser)]
@@ -42,7 +42,7 @@ async fn main() {
     board.close();
     let progress = board.progress();
     let runs = board.runs();
-    let records: u64 = runs.iter().map(|r| r.data.read().records).sum();
+    let records: u64 = runs.iter().map(|r| r.index.read().records).sum();
     println!(
         "load: {} runs, {} files, {:.1} MB, {} records in {:.3} s: {:.0} MB/s, {:.2} M records/s ({} MB in memory)",
         progress.runs,
@@ -59,12 +59,12 @@ async fn main() {
     }
 }
 
-fn encode_all(runs: &[Arc<Run>]) {
-    let series: Vec<(&Arc<Run>, String)> = runs
+fn encode_all(runs: &[Arc<TrackedRun>]) {
+    let series: Vec<(&Arc<TrackedRun>, String)> = runs
         .iter()
         .flat_map(|run| {
             let tags: Vec<String> = run
-                .data
+                .index
                 .read()
                 .scalars
                 .iter()
@@ -78,7 +78,7 @@ fn encode_all(runs: &[Arc<Run>]) {
         .par_iter()
         .map(|(run, tag)| {
             let points = run
-                .data
+                .index
                 .read()
                 .scalars
                 .get(tag)

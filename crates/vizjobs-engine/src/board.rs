@@ -15,8 +15,8 @@ use rayon::prelude::*;
 
 use crate::config::EngineConfig;
 use crate::discovery::{FileKind, classify, run_of};
-use crate::loader::{PassContext, Run, TrackedFile, load_run};
-use crate::run::Problem;
+use crate::loader::{PassContext, TrackedFile, TrackedRun, load_run};
+use crate::run::{Problem, ProblemKind};
 use crate::source::{LocalDisk, LogSource};
 
 /// Loading progress, for a terminal progress bar.
@@ -34,10 +34,11 @@ pub struct LoadProgress {
 
 /// State shared by the loader thread and the data API.
 pub(crate) struct Shared {
-    pub logdir: PathBuf,
+    /// Where the logs are read from, for messages: a path, or an `s3://` URL.
+    pub location: String,
     pub config: EngineConfig,
     source: Box<dyn LogSource>,
-    pub runs: RwLock<BTreeMap<String, Arc<Run>>>,
+    pub runs: RwLock<BTreeMap<String, Arc<TrackedRun>>>,
     /// Bumped on every change of served data; the data API's ETags derive from it.
     pub generation: AtomicU64,
     bytes_read: AtomicU64,
@@ -67,7 +68,7 @@ impl Shared {
         let listing = match self.source.list() {
             Ok(l) => {
                 if self.logdir_error.lock().take().is_some() {
-                    tracing::info!(logdir = %self.logdir.display(), "the logdir is readable again");
+                    tracing::info!(logdir = %self.location, "the logdir is readable again");
                     self.generation.fetch_add(1, Ordering::Relaxed);
                 }
                 l
@@ -76,7 +77,7 @@ impl Shared {
                 let message = e.to_string();
                 let mut error = self.logdir_error.lock();
                 if error.as_deref() != Some(message.as_str()) {
-                    tracing::warn!(logdir = %self.logdir.display(), error = %message, "cannot list the logdir");
+                    tracing::warn!(logdir = %self.location, error = %message, "cannot list the logdir");
                     *error = Some(message);
                     self.generation.fetch_add(1, Ordering::Relaxed);
                 }
@@ -98,7 +99,7 @@ impl Shared {
                             .entry(run_name.to_owned())
                             .or_insert_with(|| {
                                 self.generation.fetch_add(1, Ordering::Relaxed);
-                                Arc::new(Run::new(run_name.to_owned()))
+                                Arc::new(TrackedRun::new(run_name.to_owned()))
                             })
                             .clone();
                         let mut files = run.files.lock();
@@ -117,7 +118,7 @@ impl Shared {
                         Problem {
                             file: file.rel_path.clone(),
                             offset: 0,
-                            kind: "skipped",
+                            kind: ProblemKind::Skipped,
                             message: why.to_owned(),
                         },
                     )),
@@ -126,13 +127,13 @@ impl Shared {
             }
             for (run_name, note) in notes {
                 if let Some(run) = runs.get(&run_name) {
-                    run.data.write().add_problem(note, false);
+                    run.index.write().add_problem(note, false);
                 }
             }
         }
         self.bytes_total.store(bytes_total, Ordering::Relaxed);
         self.files.store(file_count, Ordering::Relaxed);
-        let runs: Vec<Arc<Run>> = self.runs.read().values().cloned().collect();
+        let runs: Vec<Arc<TrackedRun>> = self.runs.read().values().cloned().collect();
         let ctx = PassContext {
             source: self.source.as_ref(),
             limits: &self.config.samples,
@@ -174,20 +175,20 @@ pub struct Board {
 impl Board {
     /// Starts loading `logdir` in the background and returns at once.
     pub fn open(logdir: PathBuf, config: EngineConfig) -> Arc<Board> {
-        let source = Box::new(LocalDisk::new(logdir.clone()));
-        Self::open_source(logdir, source, config)
+        let location = logdir.display().to_string();
+        let source = Box::new(LocalDisk::new(logdir));
+        Self::open_source(location, source, config)
     }
 
-    /// Like [`Board::open`], reading through any [`LogSource`] (object storage, say); `label`
-    /// names the logdir in messages.
+    /// Like [`Board::open`], reading through any [`LogSource`] (object storage, say);
+    /// `location` names the logdir in messages (a path, or a URL).
     pub fn open_source(
-        label: PathBuf,
+        location: impl Into<String>,
         source: Box<dyn crate::source::LogSource>,
         config: EngineConfig,
     ) -> Arc<Board> {
-        let logdir = label;
         let shared = Arc::new(Shared {
-            logdir,
+            location: location.into(),
             config,
             source,
             runs: RwLock::new(BTreeMap::new()),
@@ -231,7 +232,7 @@ impl Board {
 
     /// Approximate heap bytes held by the loaded data and read buffers.
     pub fn memory_bytes(&self) -> usize {
-        let runs: Vec<Arc<Run>> = self.shared.runs.read().values().cloned().collect();
+        let runs: Vec<Arc<TrackedRun>> = self.shared.runs.read().values().cloned().collect();
         runs.iter()
             .map(|r| {
                 let files: usize = r
@@ -239,7 +240,7 @@ impl Board {
                     .try_lock()
                     .map(|f| f.iter().map(TrackedFile::heap_bytes).sum())
                     .unwrap_or(0);
-                r.data.read().heap_bytes() + files + r.name.capacity()
+                r.index.read().heap_bytes() + files + r.name.capacity()
             })
             .sum()
     }
@@ -250,12 +251,8 @@ impl Board {
     }
 
     /// The runs found so far, sorted by name.
-    pub fn runs(&self) -> Vec<Arc<Run>> {
+    pub fn runs(&self) -> Vec<Arc<TrackedRun>> {
         self.shared.runs.read().values().cloned().collect()
-    }
-
-    pub fn logdir(&self) -> &std::path::Path {
-        &self.shared.logdir
     }
 }
 

@@ -35,9 +35,9 @@ pub struct EngineConfig {
     /// How often the logdir is rescanned for new runs, files and records.
     pub reload_interval: Duration,
     pub samples: SampleLimits,
-    /// The job's type (`tensorboard` or `mindinsight`) when the board serves a job; `None` for
-    /// `vizjobs board`. Only the page's label depends on it: both formats are always read.
-    pub job_type: Option<String>,
+    /// The job's type when the board serves a job; `None` for `vizjobs board`. Only the page's
+    /// label depends on it: both formats are always read.
+    pub job_type: Option<vizjobs_api::JobType>,
     /// Title shown by the dashboard.
     pub title: String,
 }

@@ -13,7 +13,7 @@ use vizjobs_events::{EventFormat, Next, RecordReader, decode_event};
 
 use crate::config::SampleLimits;
 use crate::discovery::FileOrder;
-use crate::run::{Ingest, Problem, RunData};
+use crate::run::{Ingest, Problem, ProblemKind, RunIndex};
 use crate::source::LogSource;
 
 /// A file being followed.
@@ -42,31 +42,27 @@ impl TrackedFile {
         }
     }
 
-    pub fn bytes_consumed(&self) -> u64 {
-        self.reader.resume_at()
-    }
-
     pub fn heap_bytes(&self) -> usize {
         self.reader.heap_bytes() + self.rel_path.capacity()
     }
 }
 
-/// One run: its files and its data.
+/// A run being followed: its files and the index of what they hold.
 #[derive(Debug)]
-pub struct Run {
+pub struct TrackedRun {
     pub name: String,
     pub files: Mutex<Vec<TrackedFile>>,
-    pub data: RwLock<RunData>,
+    pub index: RwLock<RunIndex>,
     /// Whether a full pass over the run has completed.
     pub loaded: AtomicBool,
 }
 
-impl Run {
+impl TrackedRun {
     pub fn new(name: String) -> Self {
-        Run {
+        TrackedRun {
             name,
             files: Mutex::new(Vec::new()),
-            data: RwLock::new(RunData::default()),
+            index: RwLock::new(RunIndex::default()),
             loaded: AtomicBool::new(false),
         }
     }
@@ -83,7 +79,7 @@ pub struct PassContext<'a> {
 }
 
 /// Reads the new bytes of every file of `run`, in order.
-pub fn load_run(run: &Run, ctx: &PassContext<'_>) {
+pub fn load_run(run: &TrackedRun, ctx: &PassContext<'_>) {
     let mut files = run.files.lock();
     for file in files.iter_mut() {
         if ctx.stop.load(Ordering::Relaxed) {
@@ -91,14 +87,14 @@ pub fn load_run(run: &Run, ctx: &PassContext<'_>) {
         }
         load_file(run, file, ctx);
     }
-    run.data.write().shrink();
+    run.index.write().shrink();
     run.loaded.store(true, Ordering::Release);
 }
 
-fn load_file(run: &Run, file: &mut TrackedFile, ctx: &PassContext<'_>) {
+fn load_file(run: &TrackedRun, file: &mut TrackedFile, ctx: &PassContext<'_>) {
     let size = match ctx.source.size(&file.rel_path) {
         Ok(size) => size,
-        Err(e) => return report_once(run, file, 0, "io_error", e.to_string()),
+        Err(e) => return report_once(run, file, 0, ProblemKind::IoError, e.to_string()),
     };
     file.size = size;
     let from = file.reader.resume_at();
@@ -107,7 +103,7 @@ fn load_file(run: &Run, file: &mut TrackedFile, ctx: &PassContext<'_>) {
             run,
             file,
             size,
-            "io_error",
+            ProblemKind::IoError,
             format!("file shrank from {from} to {size} bytes; the rest is not re-read"),
         );
     }
@@ -115,7 +111,11 @@ fn load_file(run: &Run, file: &mut TrackedFile, ctx: &PassContext<'_>) {
     // shrunk file never gets here, so its report stays.
     if file.reported {
         file.reported = false;
-        if run.data.write().clear_problems(&file.rel_path, "io_error") {
+        if run
+            .index
+            .write()
+            .clear_problems(&file.rel_path, ProblemKind::IoError)
+        {
             ctx.generation.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -124,7 +124,7 @@ fn load_file(run: &Run, file: &mut TrackedFile, ctx: &PassContext<'_>) {
     }
     let mut source = match ctx.source.open_at(&file.rel_path, from) {
         Ok(s) => s.take(size - from),
-        Err(e) => return report_once(run, file, from, "io_error", e.to_string()),
+        Err(e) => return report_once(run, file, from, ProblemKind::IoError, e.to_string()),
     };
     loop {
         if ctx.stop.load(Ordering::Relaxed) {
@@ -140,7 +140,7 @@ fn load_file(run: &Run, file: &mut TrackedFile, ctx: &PassContext<'_>) {
                     run,
                     file,
                     file.reader.resume_at(),
-                    "io_error",
+                    ProblemKind::IoError,
                     e.to_string(),
                 );
                 break;
@@ -153,8 +153,8 @@ fn load_file(run: &Run, file: &mut TrackedFile, ctx: &PassContext<'_>) {
 }
 
 /// Decodes every complete record buffered in `file`.
-fn drain(run: &Run, file: &mut TrackedFile, limits: &SampleLimits) {
-    let mut data = run.data.write();
+fn drain(run: &TrackedRun, file: &mut TrackedFile, limits: &SampleLimits) {
+    let mut data = run.index.write();
     data.note_format(file.format);
     loop {
         match file.reader.next_record() {
@@ -167,7 +167,7 @@ fn drain(run: &Run, file: &mut TrackedFile, limits: &SampleLimits) {
                     let problem = Problem {
                         file: file.rel_path.clone(),
                         offset: record.offset,
-                        kind: "decode_error",
+                        kind: ProblemKind::DecodeError,
                         message: e.to_string(),
                     };
                     data.add_problem(problem, true);
@@ -188,7 +188,7 @@ fn drain(run: &Run, file: &mut TrackedFile, limits: &SampleLimits) {
                 let problem = Problem {
                     file: file.rel_path.clone(),
                     offset: p.offset,
-                    kind: p.kind.as_str(),
+                    kind: p.kind.into(),
                     message: message.to_owned(),
                 };
                 data.add_problem(problem, true);
@@ -199,10 +199,10 @@ fn drain(run: &Run, file: &mut TrackedFile, limits: &SampleLimits) {
 }
 
 fn report_once(
-    run: &Run,
+    run: &TrackedRun,
     file: &mut TrackedFile,
     offset: u64,
-    kind: &'static str,
+    kind: ProblemKind,
     message: String,
 ) {
     if file.reported {
@@ -215,5 +215,5 @@ fn report_once(
         kind,
         message,
     };
-    run.data.write().add_problem(problem, false);
+    run.index.write().add_problem(problem, false);
 }

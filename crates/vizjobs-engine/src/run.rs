@@ -22,13 +22,57 @@ use crate::series::Point;
 /// At most this many problems are kept per run (the count in `data_loss` goes on).
 pub const MAX_PROBLEMS: usize = 100;
 
-/// A damaged or unreadable spot in a run's files.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A damaged or unreadable spot in a run's files, or a note about one (`data/runs`).
+///
+/// Fields in alphabetical order: the order the answer has always had.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// The file, relative to the logdir.
     pub file: String,
-    pub offset: u64,
-    pub kind: &'static str,
+    pub kind: ProblemKind,
     pub message: String,
+    /// Byte offset in the file where the problem is.
+    pub offset: u64,
+}
+
+/// What a [`Problem`] is. All but `io_error` and the two notes count in `data_loss`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// A record whose payload checksum fails: that record is lost.
+    BadDataCrc,
+    /// A damaged length: the bytes up to the next valid record are lost.
+    BadLengthCrc,
+    /// No valid record at offset 0.
+    NotAnEventFile,
+    /// A framed record whose payload is not an event.
+    DecodeError,
+    /// A file that cannot be read (reported while it lasts), or that shrank (stays).
+    IoError,
+    /// A note: a MindSpore `*_lineage` or `*_explain` file, not read.
+    Skipped,
+    /// A note: an event file of 0 bytes so far.
+    EmptyFile,
+}
+
+impl From<vizjobs_events::ProblemKind> for ProblemKind {
+    fn from(kind: vizjobs_events::ProblemKind) -> Self {
+        match kind {
+            vizjobs_events::ProblemKind::BadDataCrc => ProblemKind::BadDataCrc,
+            vizjobs_events::ProblemKind::BadLengthCrc => ProblemKind::BadLengthCrc,
+            vizjobs_events::ProblemKind::NotAnEventFile => ProblemKind::NotAnEventFile,
+        }
+    }
+}
+
+/// The log format(s) a run's records came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RunFormat {
+    Tensorboard,
+    Mindspore,
+    /// Both formats.
+    Mixed,
 }
 
 /// A histogram as kept: `[left, right, count]` in `f32`, the precision TensorBoard itself
@@ -50,10 +94,20 @@ impl From<Histogram> for StoredHistogram {
     }
 }
 
+/// One image of an image summary.
 #[derive(Debug, Clone)]
 pub struct ImageItem {
     pub width: u32,
     pub height: u32,
+    /// Sniffed from the bytes (or as the writer gave it).
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// One clip of an audio summary.
+#[derive(Debug, Clone)]
+pub struct AudioItem {
+    /// As the writer gave it; `audio/wav` if none.
     pub content_type: String,
     pub bytes: Vec<u8>,
 }
@@ -63,9 +117,6 @@ pub struct PrCurve {
     /// `precision`, `recall`, `thresholds`, `tp`, `fp`, `tn`, `fn`, in that order.
     pub columns: [Vec<f64>; 7],
 }
-
-pub const PR_COLUMN_NAMES: [&str; 7] =
-    ["precision", "recall", "thresholds", "tp", "fp", "tn", "fn"];
 
 /// Which plugin owns a tag.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,11 +154,11 @@ impl PluginKind {
 
 /// The in-memory index of one run.
 #[derive(Debug, Default)]
-pub struct RunData {
+pub struct RunIndex {
     pub scalars: ScalarTable,
     pub histograms: BTreeMap<String, Reservoir<StoredHistogram>>,
     pub images: BTreeMap<String, Reservoir<Vec<ImageItem>>>,
-    pub audio: BTreeMap<String, Reservoir<Vec<ImageItem>>>,
+    pub audio: BTreeMap<String, Reservoir<Vec<AudioItem>>>,
     pub text: BTreeMap<String, Reservoir<String>>,
     pub pr_curves: BTreeMap<String, Reservoir<PrCurve>>,
     pub tensors: BTreeMap<String, Reservoir<Tensor>>,
@@ -127,7 +178,7 @@ pub struct RunData {
     tag_plugins: FxHashMap<String, PluginKind>,
 }
 
-impl RunData {
+impl RunIndex {
     /// Records a problem; `lost` says whether data was lost (rather than a note).
     pub fn add_problem(&mut self, problem: Problem, lost: bool) {
         if lost {
@@ -140,19 +191,19 @@ impl RunData {
 
     /// Forgets the problems of `kind` reported for `file`: conditions that have ended, like an
     /// I/O error once the file reads again. Returns whether any was forgotten.
-    pub fn clear_problems(&mut self, file: &str, kind: &str) -> bool {
+    pub fn clear_problems(&mut self, file: &str, kind: ProblemKind) -> bool {
         let before = self.problems.len();
         self.problems
             .retain(|p| !(p.file == file && p.kind == kind));
         self.problems.len() != before
     }
 
-    /// `"tensorboard"`, `"mindspore"`, `"mixed"`, or `None` before any record.
-    pub fn format(&self) -> Option<&'static str> {
+    /// The formats of the records read, or `None` before any record.
+    pub fn format(&self) -> Option<RunFormat> {
         match (self.saw_tensorboard, self.saw_mindspore) {
-            (true, true) => Some("mixed"),
-            (true, false) => Some("tensorboard"),
-            (false, true) => Some("mindspore"),
+            (true, true) => Some(RunFormat::Mixed),
+            (true, false) => Some(RunFormat::Tensorboard),
+            (false, true) => Some(RunFormat::Mindspore),
             (false, false) => None,
         }
     }
@@ -183,11 +234,17 @@ impl RunData {
         let images: usize = self
             .images
             .values()
-            .chain(self.audio.values())
             .flat_map(|r| r.items())
             .flat_map(|s| &s.item)
             .map(|i| i.bytes.capacity() + 64)
-            .sum();
+            .sum::<usize>()
+            + self
+                .audio
+                .values()
+                .flat_map(|r| r.items())
+                .flat_map(|s| &s.item)
+                .map(|i| i.bytes.capacity() + 64)
+                .sum::<usize>();
         let text: usize = self
             .text
             .values()
@@ -245,7 +302,7 @@ impl RunData {
 
 /// Feeds decoded events of one file into a run.
 pub struct Ingest<'a> {
-    pub data: &'a mut RunData,
+    pub data: &'a mut RunIndex,
     pub limits: &'a SampleLimits,
 }
 
@@ -315,9 +372,7 @@ impl Ingest<'_> {
                     let items = b
                         .iter()
                         .step_by(cols)
-                        .map(|clip| ImageItem {
-                            width: 0,
-                            height: 0,
+                        .map(|clip| AudioItem {
                             content_type: "audio/wav".to_owned(),
                             bytes: clip.clone(),
                         })
@@ -406,9 +461,7 @@ impl EventSink for Ingest<'_> {
                 } else {
                     a.content_type
                 };
-                let item = ImageItem {
-                    width: 0,
-                    height: 0,
+                let item = AudioItem {
                     content_type,
                     bytes: a.encoded,
                 };

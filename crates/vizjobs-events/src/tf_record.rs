@@ -112,11 +112,6 @@ impl RecordReader {
         self.base + self.start as u64
     }
 
-    /// Bytes buffered but not consumed: a partial record waiting for the file to grow.
-    pub fn pending_bytes(&self) -> usize {
-        self.filled - self.start
-    }
-
     /// Reads the next chunk from `source`, which must be positioned at [`resume_at`](Self::resume_at).
     /// Returns the number of bytes read; 0 means the source is at its end for now.
     pub fn fill_from(&mut self, source: &mut impl Read) -> io::Result<usize> {

@@ -124,7 +124,7 @@ fn saved_fuzz_inputs_hold_the_properties() {
 /// sizes. Intact fixtures must yield records, so the check cannot pass by reading nothing.
 #[test]
 fn fixtures_hold_the_reader_properties_at_any_fill_size() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
+    let root = Path::new(env!("VIZJOBS_SHARED")).join("fixtures");
     let mut files = Vec::new();
     let mut stack = vec![root.clone()];
     while let Some(dir) = stack.pop() {

@@ -13,7 +13,7 @@ use vizjobs_events::tf_record::encode_record;
 use vizjobs_events::{Next, RecordReader};
 
 fn fixture_files() -> Vec<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/mindspore");
+    let root = PathBuf::from(env!("VIZJOBS_SHARED")).join("fixtures/mindspore");
     let mut files = Vec::new();
     for run in std::fs::read_dir(&root).expect("fixtures present") {
         for file in std::fs::read_dir(run.expect("entry").path()).expect("run dir") {

@@ -92,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..args.repeat.max(1) {
         disk.push(time_load(Board::open(args.logdir.clone(), config.clone())).await);
         let source = storage.source(BUCKET, PREFIX)?;
-        let label = PathBuf::from(source.url());
+        let label = source.url();
         object.push(time_load(Board::open_source(label, Box::new(source), config.clone())).await);
     }
     let best = |v: &[(f64, u64, usize)]| v.iter().map(|r| r.0).fold(f64::INFINITY, f64::min);

@@ -282,11 +282,9 @@ impl SessionBuilder {
         let project_id = self
             .project_id
             .ok_or_else(|| SdkError::Config("no project id set".into()))?;
-        if !vizjobs_api::validate_project_id(&project_id) {
-            return Err(SdkError::Config(format!(
-                "project id {project_id:?} must be 1 to 64 characters of letters, digits, '_' and '-'"
-            )));
-        }
+        let project_id = vizjobs_api::ProjectId::parse(&project_id)
+            .map_err(|e| SdkError::Config(format!("project id {project_id:?}: {}", e.message)))?
+            .into_string();
         let auth = match self.credential.ok_or_else(|| {
             SdkError::Config("no credential set (AK/SK, password or token)".into())
         })? {

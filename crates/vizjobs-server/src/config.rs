@@ -1,13 +1,21 @@
-//! The server's settings, once resolved from flags, environment and config file (by the CLI).
+//! The server's settings, once resolved from flags, environment and config file (by the CLI,
+//! where each setting is declared once, with its flag, variable, key, help and default).
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::lifecycle::LifecycleConfig;
+pub use crate::lifecycle::LifecycleConfig;
 pub use crate::train_url::LogIsolation;
 
 pub use vizjobs_objstore::{Addressing, RetrySettings, S3Config, Secret, StaticCredentials};
+
+/// Where `vizjobs serve` listens unless told otherwise.
+pub const DEFAULT_LISTEN: SocketAddr =
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 1), 8080));
+
+/// Where `vizjobs serve` keeps its state unless told otherwise (relative to the working folder).
+pub const DEFAULT_DATA_DIR: &str = "vizjobs-data";
 
 /// Logs in S3-compatible object storage.
 #[derive(Debug, Clone)]
@@ -17,7 +25,8 @@ pub struct ObjectStorageConfig {
     pub allowlist: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+/// `Debug` shows every setting but the master key's value.
+#[derive(Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
     /// The base of every `service_url` (scheme, host and port users reach this server at).
@@ -84,6 +93,52 @@ impl ServerConfig {
     }
 }
 
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Destructured, so that a new field cannot be left out unnoticed.
+        let Self {
+            listen,
+            public_url,
+            signed_hosts,
+            data_dir,
+            database_url,
+            log_roots,
+            log_isolation,
+            object_storage,
+            default_job_quota,
+            lifecycle,
+            token_ttl,
+            master_key,
+            metrics_private,
+            login_attempts,
+            login_window,
+            header_read_timeout,
+            connection_limits,
+            token_cache_ttl,
+        } = self;
+        f.debug_struct("ServerConfig")
+            .field("listen", listen)
+            .field("public_url", public_url)
+            .field("signed_hosts", signed_hosts)
+            .field("data_dir", data_dir)
+            .field("database_url", database_url)
+            .field("log_roots", log_roots)
+            .field("log_isolation", log_isolation)
+            .field("object_storage", object_storage)
+            .field("default_job_quota", default_job_quota)
+            .field("lifecycle", lifecycle)
+            .field("token_ttl", token_ttl)
+            .field("master_key", &master_key.as_ref().map(|_| "***"))
+            .field("metrics_private", metrics_private)
+            .field("login_attempts", login_attempts)
+            .field("login_window", login_window)
+            .field("header_read_timeout", header_read_timeout)
+            .field("connection_limits", connection_limits)
+            .field("token_cache_ttl", token_cache_ttl)
+            .finish()
+    }
+}
+
 /// The `Host` values a client of `public_url` sends: its host and port as written, and with the
 /// scheme's default port spelled out or left out.
 pub fn hosts_of(public_url: &str) -> Vec<String> {
@@ -102,7 +157,16 @@ pub fn hosts_of(public_url: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::hosts_of;
+    use super::{ServerConfig, hosts_of};
+
+    #[test]
+    fn debug_hides_the_master_key() {
+        let mut config = ServerConfig::new(super::DEFAULT_LISTEN, "d".into());
+        config.master_key = Some("c2VjcmV0LW1hc3Rlci1rZXk=".into());
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("c2VjcmV0LW1hc3Rlci1rZXk="), "{shown}");
+        assert!(shown.contains("master_key: Some(\"***\")"), "{shown}");
+    }
 
     #[test]
     fn hosts_of_a_public_url() {

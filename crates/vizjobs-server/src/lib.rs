@@ -6,25 +6,34 @@
 //! Open routes (`/healthz`, `/readyz`, `/metrics` unless private, `/openapi.json`, the login
 //! endpoints and the console's static files) sit outside the auth layer.
 
-pub mod api;
+//! Modules by concern; what the CLI and the tests use is public:
+//! - [`auth`]: credentials, the auth middleware and its [`auth::Scope`], logins, secrets, the
+//!   first start; [`admin`]: what `vizjobs admin` does to the database;
+//! - `api`: the jobs API's handlers; `openapi`: its document;
+//! - [`dashboard`]: serving jobs' dashboards (the runner interface and the engine runner) and
+//!   `vizjobs board`;
+//! - `lifecycle`: moving jobs through their statuses; `train_url`: which logs a job may read;
+//! - [`http`]: the accept loop; `metrics`, `health`, `static_files`: the open routes;
+//! - [`config`], [`clock`]: what the server is given.
+
+pub mod admin;
+mod api;
 pub mod auth;
+mod body;
 pub mod clock;
 pub mod config;
 pub mod dashboard;
-pub mod engine_runner;
-pub mod error;
-pub mod health;
+mod error;
+mod health;
 pub mod http;
-pub mod lifecycle;
-pub mod metrics;
+mod lifecycle;
+mod metrics;
 pub mod openapi;
 mod openapi_extra;
 mod private;
-pub mod runner;
-pub mod standalone;
-pub mod state;
-pub mod static_files;
-pub mod train_url;
+mod state;
+mod static_files;
+mod train_url;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,9 +54,9 @@ use crate::auth::password_pool::PasswordPool;
 use crate::auth::secrets::MasterKey;
 use crate::clock::Clock;
 use crate::config::ServerConfig;
+use crate::dashboard::runner::Runner;
 use crate::lifecycle::Lifecycle;
 use crate::metrics::Metrics;
-use crate::runner::Runner;
 use crate::state::AppState;
 use crate::train_url::StorageRoots;
 
@@ -56,7 +65,7 @@ use crate::train_url::StorageRoots;
 pub async fn open_store(config: &ServerConfig) -> anyhow::Result<Arc<dyn Store>> {
     match config.database_url.as_deref() {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            let store = vizjobs_store_postgres::PostgresStore::connect(url)
+            let store = vizjobs_store_sql::PostgresStore::connect(url)
                 .await
                 .context("connecting to PostgreSQL")?;
             Ok(Arc::new(store))
@@ -75,7 +84,7 @@ pub async fn open_store(config: &ServerConfig) -> anyhow::Result<Arc<dyn Store>>
                 None => config.data_dir.join("vizjobs.db"),
             };
             private::create_file(&path)?;
-            let store = vizjobs_store_sqlite::SqliteStore::open(&path)
+            let store = vizjobs_store_sql::SqliteStore::open(&path)
                 .await
                 .with_context(|| format!("opening the SQLite database {}", path.display()))?;
             // SQLite gives its -wal and -shm files the database's mode, but files left by an
@@ -136,9 +145,7 @@ impl App {
         let mut roots = StorageRoots::new(&config.log_roots).context("preparing the log roots")?;
         roots.isolation = config.log_isolation;
         if let Some(object) = &config.object_storage {
-            roots = roots
-                .with_object_storage(&object.allowlist)
-                .map_err(anyhow::Error::msg)?;
+            roots = roots.with_object_storage(&object.allowlist)?;
         }
         let roots = Arc::new(roots);
         let lifecycle = Lifecycle::new(

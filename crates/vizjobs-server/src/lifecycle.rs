@@ -16,7 +16,7 @@ use vizjobs_api::JobStatus;
 use vizjobs_store::{JobRecord, Store, StoreError};
 
 use crate::clock::Clock;
-use crate::runner::{JobSpec, Runner};
+use crate::dashboard::runner::{JobSpec, Runner, RunnerError};
 use crate::train_url::StorageRoots;
 
 /// Statuses the manager has work for.
@@ -204,7 +204,8 @@ impl Lifecycle {
                     running += 1;
                     starts.push((job.id, job.change_to(JobStatus::Running, now, "")));
                 }
-                Err(message) => {
+                Err(err) => {
+                    let message = err.to_string();
                     starts.push((job.id, job.change_to(JobStatus::Failed, now, &message)))
                 }
             }
@@ -268,9 +269,9 @@ impl Lifecycle {
         } else if !self.started().contains(&job.id) {
             match self.start_runner(&job).await {
                 Ok(()) => return Ok(()),
-                Err(message) => {
+                Err(err) => {
                     *running -= 1;
-                    job.change_to(JobStatus::Failed, now, &message)
+                    job.change_to(JobStatus::Failed, now, &err.to_string())
                 }
             }
         } else {
@@ -284,9 +285,9 @@ impl Lifecycle {
         self.started_here.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn start_runner(&self, job: &JobRecord) -> Result<(), String> {
-        let spec = self.spec(job).map_err(|e| e.to_string())?;
-        self.runner.start(&spec).await.map_err(|e| e.0)?;
+    async fn start_runner(&self, job: &JobRecord) -> Result<(), RunnerError> {
+        let spec = self.spec(job)?;
+        self.runner.start(&spec).await?;
         self.started().insert(job.id);
         Ok(())
     }
@@ -303,7 +304,7 @@ impl Lifecycle {
             project_id: job.project_id.clone(),
             name: job.name.clone(),
             train_url: job.train_url.clone(),
-            job_type: job.job_type.clone(),
+            job_type: job.job_type,
             location: self.roots.resolve(&job.project_id, &job.train_url)?,
         })
     }

@@ -14,10 +14,7 @@ use crate::openapi_extra as extra;
         jobs::create, jobs::list, jobs::details, jobs::update, jobs::stop, jobs::restart,
         jobs::delete, health::healthz, health::readyz, extra::create_token,
         extra::console_login, extra::console_session, extra::console_logout, extra::metrics,
-        extra::dashboard, extra::data_runs, extra::data_tags, extra::data_scalars,
-        extra::data_histograms, extra::data_images, extra::data_blob, extra::data_text,
-        extra::data_pr_curves, extra::data_hparams, extra::data_custom_scalars,
-        extra::data_tensors, extra::data_config, extra::data_logdir
+        extra::dashboard
     ),
     components(schemas(
         vizjobs_api::CreateJobRequest, vizjobs_api::CreateJobResponse, vizjobs_api::Job,
@@ -137,6 +134,91 @@ impl Modify for StatusAsInteger {
     }
 }
 
+/// Where each job's data API is served: below its `service_url`.
+const DATA_API_BASE: &str = "/vj/{project_id}/{job_id}";
+
+/// The whole document: the jobs API and the server's own routes, with the engine's data API
+/// (`vizjobs_engine::api::DataApiDoc`) nested under each job's `service_url`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let data = vizjobs_engine::api::DataApiDoc::openapi();
+    let mut doc = ApiDoc::openapi().nest(DATA_API_BASE, data);
+    let base = format!("{DATA_API_BASE}/data/");
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with(&base) {
+            continue;
+        }
+        let params = [
+            ("project_id", Type::String, "the job's project"),
+            ("job_id", Type::Integer, "the job"),
+        ];
+        for operation in [&mut item.get].into_iter().flatten() {
+            let list = operation.parameters.get_or_insert_with(Vec::new);
+            for (i, (name, kind, description)) in params.iter().enumerate() {
+                let param = ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(utoipa::openapi::Required::True)
+                    .description(Some(*description))
+                    .schema(Some(ObjectBuilder::new().schema_type(kind.clone())))
+                    .build();
+                list.insert(i, param);
+            }
+        }
+    }
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// `web/openapi.json` is this document, which the web front end's TypeScript types are
+    /// generated from (`npm run gen:api`). `VIZJOBS_BLESS=1` writes it.
+    #[test]
+    fn web_openapi_json_is_current() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/openapi.json");
+        let current = super::document()
+            .to_pretty_json()
+            .expect("document as JSON")
+            + "\n";
+        if std::env::var_os("VIZJOBS_BLESS").is_some() {
+            std::fs::write(&file, &current).expect("write web/openapi.json");
+            return;
+        }
+        let checked_in = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(
+            checked_in == current,
+            "web/openapi.json is not the current OpenAPI document: run \
+             `VIZJOBS_BLESS=1 cargo test -p vizjobs-server --lib openapi` and then \
+             `npm run gen:api` in web/"
+        );
+    }
+
+    #[test]
+    fn every_data_route_is_documented_under_the_service_url() {
+        let doc = super::document();
+        let data: Vec<&String> = doc
+            .paths
+            .paths
+            .keys()
+            .filter(|p| p.contains("/data/"))
+            .collect();
+        assert_eq!(data.len(), 13, "{data:?}");
+        for path in data {
+            assert!(
+                path.starts_with("/vj/{project_id}/{job_id}/data/"),
+                "{path}"
+            );
+            let get = doc.paths.paths[path].get.as_ref().expect("a GET");
+            let names: Vec<&str> = get
+                .parameters
+                .iter()
+                .flatten()
+                .map(|p| p.name.as_str())
+                .collect();
+            assert_eq!(names[..2], ["project_id", "job_id"], "{path}");
+        }
+    }
 }

@@ -16,7 +16,7 @@ use std::path::{Component, Path, PathBuf};
 
 use vizjobs_api::{ApiError, ErrorCode};
 
-use crate::runner::LogLocation;
+use crate::dashboard::runner::LogLocation;
 
 /// Whether projects share the log roots or each reads below its own folder of them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
@@ -40,6 +40,11 @@ impl std::str::FromStr for LogIsolation {
         }
     }
 }
+
+/// An object-storage allowlist entry that names no bucket, or climbs (`..`).
+#[derive(Debug, thiserror::Error)]
+#[error("object storage allowlist entry {0:?} is not BUCKET or BUCKET/PREFIX")]
+pub struct BadAllowlistEntry(pub String);
 
 /// What an operator allows jobs to read.
 #[derive(Debug, Clone, Default)]
@@ -75,7 +80,7 @@ impl StorageRoots {
 
     /// Turns object storage on, jobs reading only under the `allowlist` entries (`bucket` or
     /// `bucket/prefix`; an `s3://`, `obs://` or leading `/` is accepted and dropped).
-    pub fn with_object_storage(mut self, allowlist: &[String]) -> Result<Self, String> {
+    pub fn with_object_storage(mut self, allowlist: &[String]) -> Result<Self, BadAllowlistEntry> {
         let mut entries = Vec::with_capacity(allowlist.len());
         for entry in allowlist {
             let path = entry
@@ -89,9 +94,7 @@ impl StorageRoots {
                     .iter()
                     .any(|s| s.is_empty() || *s == "." || *s == "..")
             {
-                return Err(format!(
-                    "object storage allowlist entry {entry:?} is not BUCKET or BUCKET/PREFIX"
-                ));
+                return Err(BadAllowlistEntry(entry.clone()));
             }
             entries.push(path.to_owned());
         }

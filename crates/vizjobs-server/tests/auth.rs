@@ -167,7 +167,6 @@ async fn other_project(s: &TestServer, user_name: &str) -> OtherProject {
         name: user_name.to_owned(),
         password_hash: hash_password(&password).unwrap(),
         password_changed_ms: now,
-        is_admin: false,
         created_ms: now,
     };
     s.store.create_user(&user).await.unwrap();
@@ -604,10 +603,7 @@ async fn tampered_signed_requests_are_refused(s: &TestServer) {
 /// against the live server with its clock set to the vector's date: the server must accept
 /// every signature computed by Huawei's own signer.
 async fn huawei_sdk_vectors_verify_on_the_server(s: &TestServer) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/aksk-sign-vectors.json"
-    );
+    let path = concat!(env!("VIZJOBS_SHARED"), "/fixtures/aksk-sign-vectors.json");
     let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let vectors = fixture["vectors"].as_array().unwrap();
     assert!(vectors.len() >= 3);

@@ -18,8 +18,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
-use vizjobs_server::engine_runner::{EngineRunner, EngineRunnerConfig};
-use vizjobs_server::runner::{PlaceholderRunner, Runner};
+use vizjobs_server::dashboard::{EngineRunner, EngineRunnerConfig};
+use vizjobs_server::dashboard::{PlaceholderRunner, Runner};
 use vizjobs_store::Store;
 
 use common::{Backend, TestServer};
@@ -163,7 +163,7 @@ async fn postgres_outage_answers_503_and_recovers() {
     proxied.set_port(Some(forwarder.addr.port())).expect("port");
     let schema = format!("vj_fault_{}_{}", std::process::id(), forwarder.addr.port());
     let store = Arc::new(
-        vizjobs_store_postgres::PostgresStore::connect_with_schema(proxied.as_str(), &schema)
+        vizjobs_store_sql::PostgresStore::connect_with_schema(proxied.as_str(), &schema)
             .await
             .expect("PostgreSQL must be running for these tests"),
     );
@@ -336,7 +336,7 @@ async fn full_disk_under_sqlite_is_a_clear_error_without_corruption() {
         _ => {
             // No sqlite3 shell: reopen through the store, which runs its own checks on open.
             let store: Arc<dyn Store> = Arc::new(
-                vizjobs_store_sqlite::SqliteStore::open(&db)
+                vizjobs_store_sql::SqliteStore::open(&db)
                     .await
                     .expect("the database reopens after the disk was full"),
             );
@@ -354,7 +354,7 @@ async fn damage_in_a_growing_event_file_loses_only_the_damaged_part() {
     config.engine.reload_interval = Duration::from_millis(100);
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Arc::new(
-        vizjobs_store_sqlite::SqliteStore::open(&dir.path().join("vizjobs.db"))
+        vizjobs_store_sql::SqliteStore::open(&dir.path().join("vizjobs.db"))
             .await
             .expect("sqlite"),
     );

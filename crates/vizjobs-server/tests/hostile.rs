@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use vizjobs_server::clock::Clock;
-use vizjobs_server::engine_runner::{EngineRunner, EngineRunnerConfig};
+use vizjobs_server::dashboard::{EngineRunner, EngineRunnerConfig};
 use vizjobs_signer::{SecretKey, Signer};
 
 use common::{Backend, TestServer};

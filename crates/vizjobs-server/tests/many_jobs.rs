@@ -15,14 +15,14 @@ use vizjobs_server::App;
 use vizjobs_server::auth::bootstrap::Credentials;
 use vizjobs_server::clock::SystemClock;
 use vizjobs_server::config::ServerConfig;
-use vizjobs_server::engine_runner::{EngineRunner, EngineRunnerConfig};
+use vizjobs_server::dashboard::{EngineRunner, EngineRunnerConfig};
 
 const JOBS: usize = 1000;
 const VIEWED: usize = 40;
 
 fn fixture(rel: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/events")
+    Path::new(env!("VIZJOBS_SHARED"))
+        .join("fixtures/events")
         .join(rel)
 }
 

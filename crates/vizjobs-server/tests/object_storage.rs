@@ -15,12 +15,12 @@ use vizjobs_server::App;
 use vizjobs_server::auth::bootstrap::Credentials;
 use vizjobs_server::clock::SystemClock;
 use vizjobs_server::config::{ObjectStorageConfig, ServerConfig};
-use vizjobs_server::engine_runner::{EngineRunner, EngineRunnerConfig, ObjectStorage};
+use vizjobs_server::dashboard::{EngineRunner, EngineRunnerConfig, ObjectStorage};
 
 const BUCKET: &str = "training";
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+    Path::new(env!("VIZJOBS_SHARED")).join("fixtures")
 }
 
 /// Every file under `dir`, by `/`-separated path relative to it.

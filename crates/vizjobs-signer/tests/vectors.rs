@@ -42,8 +42,7 @@ struct Expected {
 }
 
 fn sha256_vectors() -> Vec<Vector> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/aksk-sign-vectors.json");
+    let path = PathBuf::from(env!("VIZJOBS_SHARED")).join("fixtures/aksk-sign-vectors.json");
     let text = std::fs::read_to_string(&path).expect("the shared signing vectors are readable");
     let fixture: Fixture = serde_json::from_str(&text).expect("the vectors decode");
     let all: Vec<Vector> = fixture

@@ -38,7 +38,6 @@ pub struct User {
     pub password_hash: String,
     /// Tokens issued before this instant are no longer valid.
     pub password_changed_ms: i64,
-    pub is_admin: bool,
     pub created_ms: i64,
 }
 

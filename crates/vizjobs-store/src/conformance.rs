@@ -15,7 +15,7 @@ use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
 use futures::future::join_all;
-use vizjobs_api::{JobStatus, ListQuery, SortKey, SortOrder};
+use vizjobs_api::{JobStatus, JobType, ListQuery, SortKey, SortOrder};
 
 use crate::{
     AccessKey, JobChange, JobRecord, LoginReservation, NewJob, Project, Store, StoreError,
@@ -113,7 +113,6 @@ fn user(id: &str, account: &str) -> User {
         name: format!("{id}-name"),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
         password_changed_ms: T0,
-        is_admin: false,
         created_ms: T0,
     }
 }
@@ -146,7 +145,7 @@ fn new_job(project_id: &str, name: &str) -> NewJob {
         name: name.to_owned(),
         desc: String::new(),
         train_url: "/bucket/logs/".to_owned(),
-        job_type: "tensorboard".to_owned(),
+        job_type: JobType::Tensorboard,
         flavor: None,
         schedule_hours: 0,
         create_time_ms: T0,
@@ -290,8 +289,7 @@ pub async fn projects_round_trip(store: &dyn Store) {
 }
 
 pub async fn users_round_trip(store: &dyn Store) {
-    let mut u = user("u1", "acct");
-    u.is_admin = true;
+    let u = user("u1", "acct");
     store.create_user(&u).await.expect("create");
     assert_eq!(store.get_user("u1").await.unwrap(), Some(u.clone()));
     assert_eq!(
@@ -323,7 +321,6 @@ pub async fn users_round_trip(store: &dyn Store) {
     let elsewhere = User {
         id: "u2".into(),
         account: "acct2".into(),
-        is_admin: false,
         ..u
     };
     store
@@ -339,7 +336,7 @@ pub async fn users_round_trip(store: &dyn Store) {
         .map(|u| u.id)
         .collect();
     assert_eq!(ids, ["u1", "u2"]);
-    assert!(!store.get_user("u2").await.unwrap().unwrap().is_admin);
+    assert_eq!(store.get_user("u2").await.unwrap(), Some(elsewhere));
 
     assert!(store.delete_user("u1").await.unwrap());
     assert!(!store.delete_user("u1").await.unwrap());
@@ -531,16 +528,13 @@ pub async fn deleting_a_project_cascades(store: &dyn Store) {
         .unwrap();
 
     assert!(store.delete_project("doomed").await.unwrap());
-    assert_eq!(store.get_job_any_project(gone.id).await.unwrap(), None);
+    assert_eq!(store.get_job("doomed", gone.id).await.unwrap(), None);
     assert_eq!(store.count_jobs("doomed").await.unwrap(), 0);
     assert_eq!(store.get_access_key("AK-d").await.unwrap(), None);
     assert_eq!(store.get_token("t-d").await.unwrap(), None);
     assert_eq!(store.get_token("s-d").await.unwrap(), None);
 
-    assert_eq!(
-        store.get_job_any_project(stays.id).await.unwrap(),
-        Some(stays)
-    );
+    assert_eq!(store.get_job("kept", stays.id).await.unwrap(), Some(stays));
     assert!(store.get_access_key("AK-k").await.unwrap().is_some());
     assert!(store.get_token("t-k").await.unwrap().is_some());
     assert!(store.get_user("u").await.unwrap().is_some());
@@ -885,7 +879,7 @@ pub async fn jobs_round_trip(store: &dyn Store) {
         name: "my-job_1".into(),
         desc: "a description with ünïcode".into(),
         train_url: "obs://bucket/path/".into(),
-        job_type: "mindinsight".into(),
+        job_type: JobType::Mindinsight,
         flavor: Some("modelarts.vm.cpu.2u".into()),
         schedule_hours: 4,
         create_time_ms: T0 + 42,
@@ -914,14 +908,7 @@ pub async fn jobs_round_trip(store: &dyn Store) {
     );
     // Another project's job is not there for this project.
     assert_eq!(store.get_job("q", created.id).await.unwrap(), None);
-    assert_eq!(
-        store.get_job_any_project(created.id).await.unwrap(),
-        Some(expected.clone())
-    );
-    assert_eq!(
-        store.get_job_any_project(created.id + 1000).await.unwrap(),
-        None
-    );
+    assert_eq!(store.get_job("p", created.id + 1000).await.unwrap(), None);
 
     assert!(
         store

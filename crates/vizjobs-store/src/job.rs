@@ -1,7 +1,7 @@
 //! Jobs as stored, and the operations on them.
 
 use async_trait::async_trait;
-use vizjobs_api::{JobStatus, ListQuery};
+use vizjobs_api::{JobStatus, JobType, ListQuery};
 
 use crate::Result;
 
@@ -14,8 +14,8 @@ pub struct NewJob {
     pub name: String,
     pub desc: String,
     pub train_url: String,
-    /// `tensorboard` or `mindinsight`.
-    pub job_type: String,
+    /// Stored as its text (`tensorboard`, `mindinsight`).
+    pub job_type: JobType,
     pub flavor: Option<String>,
     /// Auto-stop after this many hours of running; 0 means never.
     pub schedule_hours: u32,
@@ -34,7 +34,7 @@ pub struct JobRecord {
     pub name: String,
     pub desc: String,
     pub train_url: String,
-    pub job_type: String,
+    pub job_type: JobType,
     pub flavor: Option<String>,
     pub schedule_hours: u32,
     pub status: JobStatus,
@@ -145,9 +145,6 @@ pub trait JobStore: Send + Sync {
     /// Every job (of every project) in one of these statuses, by id. Used at start-up to resume
     /// the lifecycle, and by the auto-stop timer.
     async fn jobs_in_status(&self, statuses: &[JobStatus]) -> Result<Vec<JobRecord>>;
-
-    /// A job by id, whatever its project (for the lifecycle manager, never for an API caller).
-    async fn get_job_any_project(&self, id: i64) -> Result<Option<JobRecord>>;
 
     /// The number of jobs per status, across projects (for `/metrics`).
     async fn count_by_status(&self) -> Result<Vec<(JobStatus, i64)>>;

@@ -1,7 +1,6 @@
 //! The storage contract of vizjobs.
 //!
-//! One trait, [`Store`], with one implementation per database (`vizjobs-store-sqlite`,
-//! `vizjobs-store-postgres`). Backends are deliberately dumb: they persist rows, filter and sort,
+//! One trait, [`Store`], implemented for SQLite and PostgreSQL by `vizjobs-store-sql`. Backends are deliberately dumb: they persist rows, filter and sort,
 //! and offer compare-and-set updates. Every rule about *what* may change (the job lifecycle,
 //! quotas, who may see what) lives in the server, written once, so both backends behave alike.
 //!

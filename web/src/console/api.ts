@@ -4,11 +4,10 @@
  * state-changing request carries `X-CSRF-Token` with the token the session answered.
  */
 
-export interface Session {
-  project_id: string;
-  username: string;
-  csrf_token: string;
-}
+import type { components } from "../generated/api";
+
+/** What `/console/login` and `/console/session` answer (from the OpenAPI document). */
+export type Session = components["schemas"]["ConsoleSession"];
 
 export interface Job {
   job_id: number;

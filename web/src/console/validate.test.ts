@@ -1,8 +1,32 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createBody, validateCreate, type CreateForm } from "./validate";
 import { canDelete, canRestart, canStop, humanStatus, statusName } from "./status";
 
 const ok: CreateForm = { job_name: "job_1-a", job_desc: "", train_url: "/data/logs", job_type: "tensorboard", schedule_hours: "" };
+
+interface SharedCases {
+  valid: CreateForm;
+  cases: { field: keyof CreateForm; value: string; error: string | null }[];
+}
+
+describe("the API's create rules (shared cases)", () => {
+  // The tests run from web/ (npm test).
+  const path = resolve(process.cwd(), "../crates/vizjobs-api/tests/create_form_cases.json");
+  const shared = JSON.parse(readFileSync(path, "utf8")) as SharedCases;
+
+  it("has cases", () => {
+    expect(shared.cases.length).toBeGreaterThanOrEqual(10);
+  });
+
+  for (const c of shared.cases) {
+    it(`${c.field} ${JSON.stringify(c.value).slice(0, 30)} → ${c.error ?? "valid"}`, () => {
+      const errors = validateCreate({ ...shared.valid, [c.field]: c.value });
+      expect(errors[c.field] ?? null).toBe(c.error);
+    });
+  }
+});
 
 describe("create form validation", () => {
   it("accepts a valid form", () => {

@@ -1,6 +1,7 @@
 /**
  * The create form's rules, with the messages the API answers (`vizjobs-api`'s validate.rs and
- * job.rs), so the user reads the same words before and after submitting.
+ * job.rs), so the user reads the same words before and after submitting. Both are checked
+ * against the same cases, `crates/vizjobs-api/tests/create_form_cases.json`.
  */
 export const MAX_NAME_CHARS = 20;
 export const MAX_DESC_CHARS = 256;
@@ -25,6 +26,7 @@ export function validateJobName(name: string): string | null {
 }
 
 export function validateJobDesc(desc: string): string | null {
+  if (desc.includes("\u0000")) return "job_desc must not contain a NUL character";
   // The API counts Unicode scalar values, as the spread of a string does.
   return [...desc].length > MAX_DESC_CHARS ? `job_desc must be at most ${MAX_DESC_CHARS} characters` : null;
 }

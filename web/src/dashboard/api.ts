@@ -6,6 +6,7 @@
 import { parseHistogramRows, type HistogramStep } from "./histogram-math";
 import { parseFloatValue, parseScalarColumns, SCALAR_COLUMNS_TYPE, type ScalarPoint } from "./series";
 import { parseTensorRows, type TensorStep } from "./tensor-view";
+import type { components, operations } from "../generated/api";
 
 export class DataError extends Error {
   constructor(
@@ -16,51 +17,27 @@ export class DataError extends Error {
   }
 }
 
-export interface RunProblem {
-  file: string;
-  offset: number;
-  kind: string;
-  message: string;
+// The answers' shapes come from the server's OpenAPI document (`web/openapi.json`, written by
+// the engine's typed answers); `npm run gen:api` regenerates `src/generated/api.d.ts`.
+type Schemas = components["schemas"];
+/** The data API's operations (`data/...`), by operation id. */
+type DataOp = Extract<keyof operations, `data_${string}`>;
+/** The JSON answer of a data API operation. */
+type Answer<Op extends DataOp> = operations[Op]["responses"] extends {
+  200: { content: { "application/json": infer T } };
 }
+  ? T
+  : never;
+/** The query of a data API operation. */
+type Query<Op extends DataOp> = operations[Op]["parameters"] extends { query?: infer Q } ? NonNullable<Q> : never;
 
-export interface RunInfo {
-  name: string;
-  status: "loading" | "ready" | "error";
-  format: string;
-  data_loss: number;
-  problems: RunProblem[];
-  last_update: number | null;
-}
-
-export interface RunTags {
-  scalars: string[];
-  histograms: string[];
-  images: string[];
-  text: string[];
-  pr_curves: string[];
-  tensors: string[];
-  audio: string[];
-  hparams: boolean;
-  custom_scalars: boolean;
-  graph: boolean;
-}
-
-export interface DashboardConfig {
-  reload_interval_secs: number;
-  /** The job's type; null in `vizjobs board`, which serves no job. */
-  job_type: string | null;
-  title: string;
-}
-
-export interface ImageEntry {
-  step: number;
-  wall_time: number;
-  index: number;
-  width: number;
-  height: number;
-  content_type: string;
-  url: string;
-}
+export type RunProblem = Schemas["Problem"];
+export type RunInfo = Schemas["RunInfo"];
+export type RunTags = Schemas["RunTags"];
+export type DashboardConfig = Schemas["DashboardConfig"];
+export type ImageEntry = Schemas["ImageEntry"];
+export type LogdirState = Schemas["LogdirState"];
+export type HparamsData = Schemas["Hparams"];
 
 export type TextEntry = { step: number; wallTime: number; markdown: string };
 
@@ -70,17 +47,6 @@ export interface PrCurve {
   thresholds: number[];
 }
 export type PrCurveStep = { step: number; wallTime: number; curve: PrCurve };
-
-export interface HparamsData {
-  hparams: { name: string; type?: string }[];
-  metrics: { tag: string }[];
-  sessions: {
-    run: string;
-    hparams: Record<string, unknown>;
-    metrics: Record<string, unknown>;
-    status?: string;
-  }[];
-}
 
 async function request(path: string, params: Record<string, string | number>, accept: string): Promise<Response> {
   const query = new URLSearchParams();
@@ -104,8 +70,8 @@ async function request(path: string, params: Record<string, string | number>, ac
   return response;
 }
 
-async function getJson(path: string, params: Record<string, string | number> = {}): Promise<unknown> {
-  return (await request(path, params, "application/json")).json();
+async function getJson<T = unknown>(path: string, params: Record<string, string | number> = {}): Promise<T> {
+  return (await request(path, params, "application/json")).json() as Promise<T>;
 }
 
 /** URL of a data endpoint with its query, relative to the page (for links and downloads). */
@@ -116,25 +82,19 @@ export function dataUrl(path: string, params: Record<string, string | number>): 
 }
 
 export async function fetchRuns(): Promise<RunInfo[]> {
-  const body = await getJson("data/runs");
-  return Array.isArray(body) ? (body as RunInfo[]) : [];
+  const body = await getJson<Answer<"data_runs"> | null>("data/runs");
+  return Array.isArray(body) ? body : [];
 }
 
 export async function fetchTags(): Promise<Record<string, RunTags>> {
-  const body = await getJson("data/tags");
-  return body && typeof body === "object" ? (body as Record<string, RunTags>) : {};
+  const body = await getJson<Answer<"data_tags"> | null>("data/tags");
+  return body && typeof body === "object" ? body : {};
 }
 
 /** The logdir as a whole (`data/logdir`): whether it can be listed at all. */
-export interface LogdirState {
-  status: "loading" | "ready" | "error";
-  error: string | null;
-  runs: number;
-}
-
 export async function fetchLogdir(): Promise<LogdirState | null> {
   try {
-    return (await getJson("data/logdir")) as LogdirState;
+    return await getJson<Answer<"data_logdir">>("data/logdir");
   } catch {
     // An older engine without the endpoint: nothing to report.
     return null;
@@ -143,7 +103,7 @@ export async function fetchLogdir(): Promise<LogdirState | null> {
 
 export async function fetchConfig(): Promise<DashboardConfig | null> {
   try {
-    return (await getJson("data/config")) as DashboardConfig;
+    return await getJson<Answer<"data_config">>("data/config");
   } catch {
     return null;
   }
@@ -157,7 +117,7 @@ export interface ScalarQuery {
 }
 
 export async function fetchScalars(run: string, tag: string, q: ScalarQuery = {}): Promise<ScalarPoint[]> {
-  const params: Record<string, string | number> = { run, tag };
+  const params: Query<"data_scalars"> = { run, tag };
   if (q.points !== undefined) params.points = q.points;
   if (q.sinceStep !== undefined) params.since_step = q.sinceStep;
   if (q.startStep !== undefined) params.start_step = q.startStep;
@@ -165,49 +125,47 @@ export async function fetchScalars(run: string, tag: string, q: ScalarQuery = {}
   // The binary form: a full series is tens of thousands of points, which JSON makes the
   // browser parse number by number.
   params.format = "binary";
-  const response = await request("data/scalars", params, SCALAR_COLUMNS_TYPE);
+  const response = await request("data/scalars", { ...params }, SCALAR_COLUMNS_TYPE);
   return parseScalarColumns(await response.arrayBuffer());
 }
 
 export async function fetchHistograms(run: string, tag: string): Promise<HistogramStep[]> {
-  return parseHistogramRows(await getJson("data/histograms", { run, tag }));
+  const query: Query<"data_histograms"> = { run, tag };
+  return parseHistogramRows(await getJson<Answer<"data_histograms">>("data/histograms", query));
 }
 
 export async function fetchImages(run: string, tag: string): Promise<ImageEntry[]> {
-  const body = await getJson("data/images", { run, tag });
-  return Array.isArray(body) ? (body as ImageEntry[]) : [];
+  const body = await getJson<Answer<"data_images"> | null>("data/images", { run, tag });
+  return Array.isArray(body) ? body : [];
 }
 
 export async function fetchText(run: string, tag: string): Promise<TextEntry[]> {
-  const body = await getJson("data/text", { run, tag });
+  const body = await getJson<Answer<"data_text"> | null>("data/text", { run, tag });
   if (!Array.isArray(body)) return [];
   return body
-    .filter((row): row is unknown[] => Array.isArray(row) && row.length >= 3)
-    .map((row) => ({ step: Number(row[0]), wallTime: parseFloatValue(row[1]), markdown: String(row[2]) }));
+    .filter((row) => Array.isArray(row) && row.length >= 3)
+    .map(([step, wallTime, markdown]) => ({ step: Number(step), wallTime: parseFloatValue(wallTime), markdown: String(markdown) }));
 }
 
 export async function fetchTensors(run: string, tag: string): Promise<TensorStep[]> {
-  return parseTensorRows(await getJson("data/tensors", { run, tag }));
+  return parseTensorRows(await getJson<Answer<"data_tensors">>("data/tensors", { run, tag }));
 }
 
 export async function fetchPrCurves(run: string, tag: string): Promise<PrCurveStep[]> {
-  const body = await getJson("data/pr_curves", { run, tag });
+  const body = await getJson<Answer<"data_pr_curves"> | null>("data/pr_curves", { run, tag });
   if (!Array.isArray(body)) return [];
   const numbers = (v: unknown) => (Array.isArray(v) ? v.map(parseFloatValue) : []);
   return body
-    .filter((row): row is unknown[] => Array.isArray(row) && row.length >= 3 && typeof row[2] === "object")
-    .map((row) => {
-      const c = row[2] as Record<string, unknown>;
-      return {
-        step: Number(row[0]),
-        wallTime: parseFloatValue(row[1]),
-        curve: { precision: numbers(c.precision), recall: numbers(c.recall), thresholds: numbers(c.thresholds) },
-      };
-    });
+    .filter((row) => Array.isArray(row) && row.length >= 3 && row[2] !== null && typeof row[2] === "object")
+    .map(([step, wallTime, c]) => ({
+      step: Number(step),
+      wallTime: parseFloatValue(wallTime),
+      curve: { precision: numbers(c.precision), recall: numbers(c.recall), thresholds: numbers(c.thresholds) },
+    }));
 }
 
 export async function fetchHparams(): Promise<HparamsData> {
-  const body = (await getJson("data/hparams")) as Partial<HparamsData> | null;
+  const body = await getJson<Partial<Answer<"data_hparams">> | null>("data/hparams");
   return {
     hparams: body?.hparams ?? [],
     metrics: body?.metrics ?? [],

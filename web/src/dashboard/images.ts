@@ -5,6 +5,7 @@
  */
 import { el, labelled } from "../common/dom";
 import { fetchImages, type ImageEntry } from "./api";
+import { parseFloatValue } from "./series";
 import type { Store } from "./store";
 import { cardFrame, stepSlider, TagCardsPanel, type Card } from "./tag-cards";
 
@@ -52,7 +53,7 @@ class ImageCard implements Card {
     const scale = this.scale();
     this.image.style.width = `${Math.round(Math.max(entry.width * scale, 64))}px`;
     this.image.classList.toggle("pixelated", entry.width * scale > entry.width * 1.5);
-    this.meta.textContent = `${entry.width}×${entry.height} · ${new Date(entry.wall_time * 1000).toLocaleString()}`;
+    this.meta.textContent = `${entry.width}×${entry.height} · ${new Date(parseFloatValue(entry.wall_time) * 1000).toLocaleString()}`;
   }
 
   private zoom(): void {

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The shared TensorBoard fixtures, used as the server's log root.
 pub fn fixture_logs() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/events")
+    PathBuf::from(env!("VIZJOBS_SHARED"))
+        .join("fixtures/events")
         .canonicalize()
         .expect("the shared event fixtures exist")
 }

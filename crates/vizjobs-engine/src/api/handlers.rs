@@ -1,5 +1,5 @@
-//! One handler per data API path. Each takes a snapshot under the run's read lock and encodes
-//! after releasing it where the answer can be large.
+//! One handler per data API path, each with its OpenAPI description. Each takes a snapshot under
+//! the run's read lock and encodes after releasing it where the answer can be large.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,25 +9,25 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
-use vizjobs_events::TensorValues;
 use vizjobs_events::proto::tensorboard as tb;
 
-use super::json::{num, scalars_csv, scalars_json};
-use super::{ApiError, Params, unknown_tag};
+use super::answers::*;
+use super::json::{scalars_csv, scalars_json};
+use super::{DataError, Params, unknown_tag};
 use crate::board::Shared;
-use crate::loader::Run;
+use crate::loader::TrackedRun;
 use crate::reservoir::{Reservoir, Stepped};
-use crate::run::{PR_COLUMN_NAMES, Problem};
+use crate::run::{AudioItem, ImageItem, RunIndex};
 use crate::series::downsample;
 
-type Shared_ = State<Arc<Shared>>;
-
-fn all_runs(shared: &Shared) -> Vec<Arc<Run>> {
+fn all_runs(shared: &Shared) -> Vec<Arc<TrackedRun>> {
     shared.runs.read().values().cloned().collect()
 }
 
-pub(crate) async fn runs(State(shared): Shared_) -> Json<Value> {
+/// The runs of the logdir, sorted by name, with their status and what was lost reading them.
+#[utoipa::path(get, path = "/data/runs", operation_id = "data_runs", tag = "data",
+    responses((status = 200, body = Vec<RunInfo>)))]
+pub(crate) async fn runs(State(shared): State<Arc<Shared>>) -> Json<Vec<RunInfo>> {
     let mut out = Vec::new();
     for run in all_runs(&shared) {
         let loaded = run.loaded.load(Ordering::Acquire);
@@ -39,75 +39,95 @@ pub(crate) async fn runs(State(shared): Shared_) -> Json<Value> {
                     .filter(|f| f.size == 0)
                     .map(|f| Problem {
                         file: f.rel_path.clone(),
-                        offset: 0,
-                        kind: "empty_file",
+                        kind: ProblemKind::EmptyFile,
                         message: "the file is empty".to_owned(),
+                        offset: 0,
                     })
                     .collect(),
                 files.iter().map(|f| f.format).collect(),
             ),
             None => (Vec::new(), Vec::new()),
         };
-        let data = run.data.read();
-        let mut problems = data.problems.clone();
+        let index = run.index.read();
+        let mut problems = index.problems.clone();
         problems.extend(empty_files);
         // An I/O error is reported only while it lasts, so it makes the run's status an error
         // for that long (storage down, say), even with data loaded before.
-        let unreadable = problems.iter().any(|p| p.kind == "io_error");
+        let unreadable = problems.iter().any(|p| p.kind == ProblemKind::IoError);
         let status = if !loaded {
-            "loading"
-        } else if unreadable || (data.records == 0 && !problems.is_empty()) {
-            "error"
+            RunStatus::Loading
+        } else if unreadable || (index.records == 0 && !problems.is_empty()) {
+            RunStatus::Error
         } else {
-            "ready"
+            RunStatus::Ready
         };
-        let format = data.format().unwrap_or_else(|| {
+        let format = index.format().unwrap_or_else(|| {
             let tb = file_formats.contains(&vizjobs_events::EventFormat::TensorBoard);
             let ms = file_formats.contains(&vizjobs_events::EventFormat::MindSpore);
             match (tb, ms) {
-                (true, true) => "mixed",
-                (false, true) => "mindspore",
-                _ => "tensorboard",
+                (true, true) => RunFormat::Mixed,
+                (false, true) => RunFormat::Mindspore,
+                _ => RunFormat::Tensorboard,
             }
         });
-        out.push(json!({
-            "name": run.name,
-            "status": status,
-            "format": format,
-            "data_loss": data.data_loss,
-            "problems": problems,
-            "last_update": data.last_update.map(num),
-        }));
+        out.push(RunInfo {
+            data_loss: index.data_loss,
+            format,
+            last_update: index.last_update.map(Num),
+            name: run.name.clone(),
+            problems,
+            status,
+        });
     }
-    Json(Value::Array(out))
+    Json(out)
 }
 
-pub(crate) async fn tags(State(shared): Shared_) -> Json<Value> {
-    let mut out = serde_json::Map::new();
+fn keys<T>(map: &BTreeMap<String, T>) -> Vec<String> {
+    map.keys().cloned().collect()
+}
+
+/// The tags of every run, per plugin.
+#[utoipa::path(get, path = "/data/tags", operation_id = "data_tags", tag = "data",
+    responses((status = 200, body = BTreeMap<String, RunTags>, description = "by run name")))]
+pub(crate) async fn tags(State(shared): State<Arc<Shared>>) -> Json<BTreeMap<String, RunTags>> {
+    let mut out = BTreeMap::new();
     for run in all_runs(&shared) {
-        let d = run.data.read();
-        let mut scalars: Vec<&str> = d.scalars.iter().map(|(tag, _)| tag).collect();
+        let d = run.index.read();
+        let mut scalars: Vec<String> = d.scalars.iter().map(|(tag, _)| tag.to_owned()).collect();
         scalars.sort();
-        out.insert(
-            run.name.clone(),
-            json!({
-                "scalars": scalars,
-                "histograms": d.histograms.keys().collect::<Vec<_>>(),
-                "images": d.images.keys().collect::<Vec<_>>(),
-                "audio": d.audio.keys().collect::<Vec<_>>(),
-                "text": d.text.keys().collect::<Vec<_>>(),
-                "pr_curves": d.pr_curves.keys().collect::<Vec<_>>(),
-                "tensors": d.tensors.keys().collect::<Vec<_>>(),
-                "hparams": d.experiment.is_some() || d.session_start.is_some(),
-                "custom_scalars": d.custom_scalars.is_some(),
-                "graph": d.graph,
-            }),
-        );
+        let tags = RunTags {
+            audio: keys(&d.audio),
+            custom_scalars: d.custom_scalars.is_some(),
+            graph: d.graph,
+            histograms: keys(&d.histograms),
+            hparams: d.experiment.is_some() || d.session_start.is_some(),
+            images: keys(&d.images),
+            pr_curves: keys(&d.pr_curves),
+            scalars,
+            tensors: keys(&d.tensors),
+            text: keys(&d.text),
+        };
+        out.insert(run.name.clone(), tags);
     }
-    Json(Value::Object(out))
+    Json(out)
 }
 
-pub(crate) async fn scalars(State(shared): Shared_, q: Params) -> Result<Response, ApiError> {
+/// Every point of a scalar series in step order, a downsampled view, or a range of steps.
+#[utoipa::path(get, path = "/data/scalars", operation_id = "data_scalars", tag = "data",
+    params(ScalarsQuery),
+    responses(
+        (status = 200, description = "the points in step order", content(
+            (Vec<ScalarRow> = "application/json"),
+            (String = "text/csv; charset=utf-8"),
+            (String = "application/vnd.vizjobs.scalar-columns"),
+        )),
+        (status = 400, body = DataErrorBody, description = "a bad parameter"),
+        (status = 404, body = DataErrorBody, description = "no such run or tag"),
+    ))]
+pub(crate) async fn scalars(
+    State(shared): State<Arc<Shared>>,
+    q: Params,
+) -> Result<Response, DataError> {
     let (run, tag) = q.run_and_tag(&shared)?;
     let since: Option<i64> = q.int("since_step")?;
     let start: Option<i64> = q.int("start_step")?;
@@ -118,7 +138,7 @@ pub(crate) async fn scalars(State(shared): Shared_, q: Params) -> Result<Respons
         .max(since.map_or(i64::MIN, |s| s.saturating_add(1)));
     let hi = end.unwrap_or(i64::MAX);
     let points = {
-        let d = run.data.read();
+        let d = run.index.read();
         let series = d.scalars.get(tag).ok_or_else(|| unknown_tag(tag))?;
         series.range(lo, hi)
     };
@@ -139,37 +159,40 @@ pub(crate) async fn scalars(State(shared): Shared_, q: Params) -> Result<Respons
             .into_response(),
         Some("binary") => {
             let body = super::columns::encode(&points)
-                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+                .map_err(|e| DataError::bad_request(e.to_string()))?;
             ([(header::CONTENT_TYPE, super::columns::CONTENT_TYPE)], body).into_response()
         }
-        Some(other) => return Err(ApiError::bad_request(format!("unknown format `{other}`"))),
+        Some(other) => return Err(DataError::bad_request(format!("unknown format `{other}`"))),
     })
 }
 
-pub(crate) async fn histograms(State(shared): Shared_, q: Params) -> Result<Json<Value>, ApiError> {
+/// The histograms of a tag in step order (MindSpore's left/width buckets as left/left+width).
+#[utoipa::path(get, path = "/data/histograms", operation_id = "data_histograms", tag = "data",
+    params(RunTagQuery),
+    responses((status = 200, body = Vec<HistogramRow>),
+        (status = 400, body = DataErrorBody), (status = 404, body = DataErrorBody)))]
+pub(crate) async fn histograms(
+    State(shared): State<Arc<Shared>>,
+    q: Params,
+) -> Result<Json<Vec<HistogramRow>>, DataError> {
     let (run, tag) = q.run_and_tag(&shared)?;
-    let d = run.data.read();
+    let d = run.index.read();
     let r = d.histograms.get(tag).ok_or_else(|| unknown_tag(tag))?;
-    Ok(Json(step_rows(r, |h| {
-        let buckets = h.buckets.iter().map(|b| {
-            json!([
-                num(f64::from(b[0])),
-                num(f64::from(b[1])),
-                num(f64::from(b[2]))
-            ])
-        });
-        Value::Array(buckets.collect())
+    Ok(Json(step_rows(r, |step, wall_time, h| {
+        let buckets = h.buckets.iter();
+        let buckets = buckets.map(|b| Bucket(b[0].into(), b[1].into(), b[2].into()));
+        HistogramRow(step, wall_time, buckets.collect())
     })))
 }
 
-/// `[[step, wall_time, item], ...]` of a reservoir, in step order (stable for equal steps).
-fn step_rows<T>(r: &Reservoir<T>, item: impl Fn(&T) -> Value) -> Value {
+/// The rows of a reservoir in step order (stable for equal steps).
+fn step_rows<T, R>(r: &Reservoir<T>, row: impl Fn(i64, Num, &T) -> R) -> Vec<R> {
     let mut samples: Vec<&Stepped<T>> = r.items().iter().collect();
     samples.sort_by_key(|s| s.step);
-    let rows = samples
+    samples
         .into_iter()
-        .map(|s| json!([s.step, num(s.wall_time), item(&s.item)]));
-    Value::Array(rows.collect())
+        .map(|s| row(s.step, Num(s.wall_time), &s.item))
+        .collect()
 }
 
 fn blob_url(run: &str, tag: &str, step: i64, index: usize) -> String {
@@ -182,57 +205,132 @@ fn blob_url(run: &str, tag: &str, step: i64, index: usize) -> String {
     format!("data/blob?{query}")
 }
 
-pub(crate) async fn images(State(shared): Shared_, q: Params) -> Result<Json<Value>, ApiError> {
-    let (run, tag) = q.run_and_tag(&shared)?;
-    let d = run.data.read();
-    let r = d
-        .images
-        .get(tag)
-        .or_else(|| d.audio.get(tag))
-        .ok_or_else(|| unknown_tag(tag))?;
-    let mut out = Vec::new();
-    for s in r.items() {
-        for (index, img) in s.item.iter().enumerate() {
-            out.push(json!({
-                "step": s.step,
-                "wall_time": num(s.wall_time),
-                "index": index,
-                "width": img.width,
-                "height": img.height,
-                "content_type": img.content_type,
-                "url": blob_url(&run.name, tag, s.step, index),
-            }));
-        }
-    }
-    out.sort_by_key(|v| {
-        (
-            v["step"].as_i64().unwrap_or(i64::MIN),
-            v["index"].as_u64().unwrap_or(0),
-        )
-    });
-    Ok(Json(Value::Array(out)))
+/// A sample whose bytes `data/blob` serves: an image or an audio clip.
+trait BlobSample {
+    fn content_type(&self) -> &str;
+    fn bytes(&self) -> &[u8];
+    /// Width and height; 0 for audio.
+    fn size(&self) -> (u32, u32);
 }
 
-pub(crate) async fn blob(State(shared): Shared_, q: Params) -> Result<Response, ApiError> {
-    let (run, tag) = q.run_and_tag(&shared)?;
-    let step: i64 = q
-        .int("step")?
-        .ok_or_else(|| ApiError::bad_request("missing parameter `step`"))?;
-    let index: usize = q.int("index")?.unwrap_or(0);
-    let d = run.data.read();
-    let r = d
-        .images
-        .get(tag)
-        .or_else(|| d.audio.get(tag))
-        .ok_or_else(|| unknown_tag(tag))?;
-    let item = r
+impl BlobSample for ImageItem {
+    fn content_type(&self) -> &str {
+        &self.content_type
+    }
+    fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+    fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+}
+
+impl BlobSample for AudioItem {
+    fn content_type(&self) -> &str {
+        &self.content_type
+    }
+    fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+    fn size(&self) -> (u32, u32) {
+        (0, 0)
+    }
+}
+
+fn image_entries<T: BlobSample>(r: &Reservoir<Vec<T>>, run: &str, tag: &str) -> Vec<ImageEntry> {
+    let mut out = Vec::new();
+    for s in r.items() {
+        for (index, sample) in s.item.iter().enumerate() {
+            let (width, height) = sample.size();
+            out.push(ImageEntry {
+                content_type: sample.content_type().to_owned(),
+                height,
+                index,
+                step: s.step,
+                url: blob_url(run, tag, s.step, index),
+                wall_time: Num(s.wall_time),
+                width,
+            });
+        }
+    }
+    out.sort_by_key(|e| (e.step, e.index));
+    out
+}
+
+/// The content type and bytes of the newest sample kept at `step`, `index`.
+fn find_blob<T: BlobSample>(
+    r: &Reservoir<Vec<T>>,
+    step: i64,
+    index: usize,
+) -> Option<(&str, Vec<u8>)> {
+    let sample = r
         .items()
         .iter()
         .rev()
         .find(|s| s.step == step)
-        .and_then(|s| s.item.get(index))
-        .ok_or_else(|| ApiError::not_found(format!("no blob at step {step}, index {index}")))?;
-    let content_type = served_blob_type(&item.content_type);
+        .and_then(|s| s.item.get(index))?;
+    Some((sample.content_type(), sample.bytes().to_vec()))
+}
+
+/// The images of a tag in (step, index) order, or the clips of an audio tag, with the URLs of
+/// their bytes.
+#[utoipa::path(get, path = "/data/images", operation_id = "data_images", tag = "data",
+    params(RunTagQuery),
+    responses((status = 200, body = Vec<ImageEntry>),
+        (status = 400, body = DataErrorBody), (status = 404, body = DataErrorBody)))]
+pub(crate) async fn images(
+    State(shared): State<Arc<Shared>>,
+    q: Params,
+) -> Result<Json<Vec<ImageEntry>>, DataError> {
+    let (run, tag) = q.run_and_tag(&shared)?;
+    let d = run.index.read();
+    if let Some(r) = d.images.get(tag) {
+        Ok(Json(image_entries(r, &run.name, tag)))
+    } else if let Some(r) = d.audio.get(tag) {
+        Ok(Json(image_entries(r, &run.name, tag)))
+    } else {
+        Err(unknown_tag(tag))
+    }
+}
+
+fn blob_of(
+    d: &RunIndex,
+    tag: &str,
+    step: i64,
+    index: usize,
+) -> Result<Option<(String, Vec<u8>)>, DataError> {
+    let found = if let Some(r) = d.images.get(tag) {
+        find_blob(r, step, index)
+    } else if let Some(r) = d.audio.get(tag) {
+        find_blob(r, step, index)
+    } else {
+        return Err(unknown_tag(tag));
+    };
+    Ok(found.map(|(t, b)| (t.to_owned(), b)))
+}
+
+/// The bytes of one image or audio clip. Only well-known image and audio types are served as
+/// themselves; anything else (HTML, SVG, ...) as an opaque download. Always sandboxed.
+#[utoipa::path(get, path = "/data/blob", operation_id = "data_blob", tag = "data",
+    params(BlobQuery),
+    responses(
+        (status = 200, description = "the bytes, with their content type (image/png, audio/wav, ... or application/octet-stream as an attachment)",
+            content_type = "application/octet-stream", body = String),
+        (status = 400, body = DataErrorBody),
+        (status = 404, body = DataErrorBody, description = "no such run or tag, or that sample was not kept"),
+    ))]
+pub(crate) async fn blob(
+    State(shared): State<Arc<Shared>>,
+    q: Params,
+) -> Result<Response, DataError> {
+    let (run, tag) = q.run_and_tag(&shared)?;
+    let step: i64 = q
+        .int("step")?
+        .ok_or_else(|| DataError::bad_request("missing parameter `step`"))?;
+    let index: usize = q.int("index")?.unwrap_or(0);
+    let (written_type, bytes) = blob_of(&run.index.read(), tag, step, index)?
+        .ok_or_else(|| DataError::not_found(format!("no blob at step {step}, index {index}")))?;
+    let content_type = served_blob_type(&written_type);
     let disposition = if content_type == OPAQUE_BLOB_TYPE {
         "attachment"
     } else {
@@ -248,7 +346,7 @@ pub(crate) async fn blob(State(shared): Shared_, q: Params) -> Result<Response, 
                 "sandbox; default-src 'none'",
             ),
         ],
-        item.bytes.clone(),
+        bytes,
     )
         .into_response())
 }
@@ -285,75 +383,120 @@ fn served_blob_type(written: &str) -> &'static str {
         .unwrap_or(OPAQUE_BLOB_TYPE)
 }
 
-pub(crate) async fn text(State(shared): Shared_, q: Params) -> Result<Json<Value>, ApiError> {
+/// The text summaries of a tag in step order, as markdown.
+#[utoipa::path(get, path = "/data/text", operation_id = "data_text", tag = "data",
+    params(RunTagQuery),
+    responses((status = 200, body = Vec<TextRow>),
+        (status = 400, body = DataErrorBody), (status = 404, body = DataErrorBody)))]
+pub(crate) async fn text(
+    State(shared): State<Arc<Shared>>,
+    q: Params,
+) -> Result<Json<Vec<TextRow>>, DataError> {
     let (run, tag) = q.run_and_tag(&shared)?;
-    let d = run.data.read();
+    let d = run.index.read();
     let r = d.text.get(tag).ok_or_else(|| unknown_tag(tag))?;
-    Ok(Json(step_rows(r, |markdown| json!(markdown))))
+    Ok(Json(step_rows(r, |step, wall_time, markdown| {
+        TextRow(step, wall_time, markdown.clone())
+    })))
 }
 
-pub(crate) async fn pr_curves(State(shared): Shared_, q: Params) -> Result<Json<Value>, ApiError> {
+fn nums(column: &[f64]) -> Vec<Num> {
+    column.iter().copied().map(Num).collect()
+}
+
+/// The PR curves of a tag in step order.
+#[utoipa::path(get, path = "/data/pr_curves", operation_id = "data_pr_curves", tag = "data",
+    params(RunTagQuery),
+    responses((status = 200, body = Vec<PrCurveRow>),
+        (status = 400, body = DataErrorBody), (status = 404, body = DataErrorBody)))]
+pub(crate) async fn pr_curves(
+    State(shared): State<Arc<Shared>>,
+    q: Params,
+) -> Result<Json<Vec<PrCurveRow>>, DataError> {
     let (run, tag) = q.run_and_tag(&shared)?;
-    let d = run.data.read();
+    let d = run.index.read();
     let r = d.pr_curves.get(tag).ok_or_else(|| unknown_tag(tag))?;
-    Ok(Json(step_rows(r, |pr| {
-        let columns = PR_COLUMN_NAMES
-            .iter()
-            .zip(&pr.columns)
-            .map(|(name, column)| {
-                let values = column.iter().map(|&x| num(x)).collect();
-                ((*name).to_owned(), Value::Array(values))
-            });
-        Value::Object(columns.collect())
-    })))
-}
-
-pub(crate) async fn tensors(State(shared): Shared_, q: Params) -> Result<Json<Value>, ApiError> {
-    let (run, tag) = q.run_and_tag(&shared)?;
-    let d = run.data.read();
-    let r = d.tensors.get(tag).ok_or_else(|| unknown_tag(tag))?;
-    Ok(Json(step_rows(r, |t| {
-        let values: Vec<Value> = match &t.values {
-            TensorValues::Float(v) => v.iter().map(|&x| num(x)).collect(),
-            TensorValues::Int(v) => v.iter().map(|&x| json!(x)).collect(),
-            TensorValues::Bool(v) => v.iter().map(|&x| json!(x)).collect(),
-            TensorValues::Bytes(v) => v
-                .iter()
-                .map(|x| json!(String::from_utf8_lossy(x)))
-                .collect(),
+    Ok(Json(step_rows(r, |step, wall_time, pr| {
+        let [precision, recall, thresholds, tp, fp, tn, fn_] = &pr.columns;
+        let columns = PrCurveColumns {
+            false_negatives: nums(fn_),
+            false_positives: nums(fp),
+            precision: nums(precision),
+            recall: nums(recall),
+            thresholds: nums(thresholds),
+            true_negatives: nums(tn),
+            true_positives: nums(tp),
         };
-        json!({"shape": t.shape, "dtype": t.dtype, "values": values})
+        PrCurveRow(step, wall_time, columns)
     })))
 }
 
-fn hparam_type(t: i32) -> &'static str {
+/// The tensors of a tag in step order (MindSpore tensor summaries, and tags of no known plugin).
+#[utoipa::path(get, path = "/data/tensors", operation_id = "data_tensors", tag = "data",
+    params(RunTagQuery),
+    responses((status = 200, body = Vec<TensorRow>),
+        (status = 400, body = DataErrorBody), (status = 404, body = DataErrorBody)))]
+pub(crate) async fn tensors(
+    State(shared): State<Arc<Shared>>,
+    q: Params,
+) -> Result<Json<Vec<TensorRow>>, DataError> {
+    let (run, tag) = q.run_and_tag(&shared)?;
+    let d = run.index.read();
+    let r = d.tensors.get(tag).ok_or_else(|| unknown_tag(tag))?;
+    Ok(Json(step_rows(r, |step, wall_time, t| {
+        let values = match &t.values {
+            vizjobs_events::TensorValues::Float(v) => TensorValues::Float(nums(v)),
+            vizjobs_events::TensorValues::Int(v) => TensorValues::Int(v.clone()),
+            vizjobs_events::TensorValues::Bool(v) => TensorValues::Bool(v.clone()),
+            vizjobs_events::TensorValues::Bytes(v) => TensorValues::Text(
+                v.iter()
+                    .map(|x| String::from_utf8_lossy(x).into_owned())
+                    .collect(),
+            ),
+        };
+        let tensor = TensorEntry {
+            dtype: t.dtype.to_owned(),
+            shape: t.shape.clone(),
+            values,
+        };
+        TensorRow(step, wall_time, tensor)
+    })))
+}
+
+fn hparam_type(t: i32) -> HparamType {
     match t {
-        1 => "string",
-        2 => "bool",
-        3 => "float64",
-        _ => "unset",
+        1 => HparamType::String,
+        2 => HparamType::Bool,
+        3 => HparamType::Float64,
+        _ => HparamType::Unset,
     }
 }
 
-fn session_status(s: i32) -> &'static str {
+fn session_status(s: i32) -> SessionStatus {
     match s {
-        1 => "success",
-        2 => "failure",
-        3 => "running",
-        _ => "unknown",
+        1 => SessionStatus::Success,
+        2 => SessionStatus::Failure,
+        3 => SessionStatus::Running,
+        _ => SessionStatus::Unknown,
     }
 }
 
-/// Experiment definition from whichever run holds it; one session per run with session info.
-/// A session's metric is the last value of that scalar tag in the session's run or below it.
-pub(crate) async fn hparams(State(shared): Shared_) -> Json<Value> {
+/// The experiment's hparams and metrics, from whichever run holds the experiment record, and one
+/// session per run with session info. A session's metric is the last value of that scalar tag
+/// in the session's run or below it.
+#[utoipa::path(get, path = "/data/hparams", operation_id = "data_hparams", tag = "data",
+    responses((status = 200, body = Hparams)))]
+pub(crate) async fn hparams(State(shared): State<Arc<Shared>>) -> Json<Hparams> {
     let runs = all_runs(&shared);
-    let mut hparams: Vec<Value> = Vec::new();
+    let mut hparams: Vec<HparamInfo> = Vec::new();
     let mut metric_tags: Vec<String> = Vec::new();
     for run in &runs {
-        if let Some(e) = &run.data.read().experiment {
+        if let Some(e) = &run.index.read().experiment {
             for h in &e.hparam_infos {
-                hparams.push(json!({"name": h.name, "type": hparam_type(h.r#type)}));
+                hparams.push(HparamInfo {
+                    name: h.name.clone(),
+                    kind: hparam_type(h.r#type),
+                });
             }
             metric_tags.extend(
                 e.metric_infos
@@ -365,138 +508,153 @@ pub(crate) async fn hparams(State(shared): Shared_) -> Json<Value> {
     }
     let mut sessions = Vec::new();
     for run in &runs {
-        let d = run.data.read();
+        let d = run.index.read();
         let Some(start) = &d.session_start else {
             continue;
         };
-        let mut values = serde_json::Map::new();
-        let mut names: Vec<&String> = start.hparams.keys().collect();
-        names.sort();
-        for name in names {
-            let v = &start.hparams[name];
+        let mut values = BTreeMap::new();
+        for (name, v) in &start.hparams {
             let value = if let Some(n) = v.number_value {
-                num(n)
+                HparamValue::Number(Num(n))
             } else if let Some(s) = &v.string_value {
-                json!(s)
+                HparamValue::Text(s.clone())
             } else if let Some(b) = v.bool_value {
-                json!(b)
+                HparamValue::Bool(b)
             } else {
-                Value::Null
+                HparamValue::Null
             };
             values.insert(name.clone(), value);
         }
         let status = d
             .session_end
             .as_ref()
-            .map_or("unknown", |e| session_status(e.status));
+            .map_or(SessionStatus::Unknown, |e| session_status(e.status));
         drop(d);
-        let mut metrics = serde_json::Map::new();
+        let mut metrics = BTreeMap::new();
         for tag in &metric_tags {
             let prefix = format!("{}/", run.name);
             let last = runs
                 .iter()
                 .filter(|r| r.name == run.name || r.name.starts_with(&prefix))
-                .filter_map(|r| r.data.read().scalars.get(tag).and_then(|s| s.last()))
+                .filter_map(|r| r.index.read().scalars.get(tag).and_then(|s| s.last()))
                 .max_by(|a, b| a.wall_time.total_cmp(&b.wall_time));
             if let Some(p) = last {
-                metrics.insert(tag.clone(), num(f64::from(p.value)));
+                metrics.insert(tag.clone(), Num::from(p.value));
             }
         }
-        sessions.push(
-            json!({"run": run.name, "hparams": values, "metrics": metrics, "status": status}),
-        );
+        sessions.push(SessionInfo {
+            hparams: values,
+            metrics,
+            run: run.name.clone(),
+            status,
+        });
     }
     if hparams.is_empty() {
         // No experiment record: describe the hparams the sessions use.
         let mut seen = BTreeMap::new();
         for s in &sessions {
-            if let Some(h) = s["hparams"].as_object() {
-                for (k, v) in h {
-                    let t = if v.is_string() {
-                        "string"
-                    } else if v.is_boolean() {
-                        "bool"
-                    } else {
-                        "float64"
-                    };
-                    seen.entry(k.clone()).or_insert(t);
-                }
+            for (name, value) in &s.hparams {
+                seen.entry(name.clone())
+                    .or_insert_with(|| value.wire_type());
             }
         }
         hparams = seen
             .into_iter()
-            .map(|(name, t)| json!({"name": name, "type": t}))
+            .map(|(name, kind)| HparamInfo { name, kind })
             .collect();
     }
-    let metrics: Vec<Value> = metric_tags.iter().map(|t| json!({"tag": t})).collect();
-    Json(json!({"hparams": hparams, "metrics": metrics, "sessions": sessions}))
+    let metrics = metric_tags
+        .into_iter()
+        .map(|tag| MetricInfo { tag })
+        .collect();
+    Json(Hparams {
+        hparams,
+        metrics,
+        sessions,
+    })
 }
 
-fn layout_json(layout: &tb::Layout) -> Vec<Value> {
-    layout
-        .category
-        .iter()
-        .map(|c| {
-            let charts: Vec<Value> = c
-                .chart
-                .iter()
-                .map(|ch| {
-                    let tags: Vec<String> = match (&ch.multiline, &ch.margin) {
-                        (Some(m), _) => m.tag.clone(),
-                        (None, Some(m)) => m
-                            .series
-                            .iter()
-                            .flat_map(|s| [s.value.clone(), s.lower.clone(), s.upper.clone()])
-                            .collect(),
-                        (None, None) => Vec::new(),
-                    };
-                    json!({"title": ch.title, "tags": tags})
-                })
-                .collect();
-            json!({"title": c.title, "charts": charts})
-        })
-        .collect()
+fn layout_categories(layout: &tb::Layout) -> impl Iterator<Item = LayoutCategory> + '_ {
+    layout.category.iter().map(|c| {
+        let charts = c.chart.iter().map(|ch| {
+            let tags: Vec<String> = match (&ch.multiline, &ch.margin) {
+                (Some(m), _) => m.tag.clone(),
+                (None, Some(m)) => m
+                    .series
+                    .iter()
+                    .flat_map(|s| [s.value.clone(), s.lower.clone(), s.upper.clone()])
+                    .collect(),
+                (None, None) => Vec::new(),
+            };
+            LayoutChart {
+                tags,
+                title: ch.title.clone(),
+            }
+        });
+        LayoutCategory {
+            charts: charts.collect(),
+            title: c.title.clone(),
+        }
+    })
 }
 
+/// The custom-scalars layout of one run, or of every run.
+#[utoipa::path(get, path = "/data/custom_scalars", operation_id = "data_custom_scalars", tag = "data",
+    params(CustomScalarsQuery),
+    responses((status = 200, body = CustomScalars),
+        (status = 404, body = DataErrorBody, description = "no such run")))]
 pub(crate) async fn custom_scalars(
-    State(shared): Shared_,
+    State(shared): State<Arc<Shared>>,
     q: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CustomScalars>, DataError> {
     let runs = match q.optional("run") {
         Some(_) => vec![q.run(&shared)?],
         None => all_runs(&shared),
     };
     let mut categories = Vec::new();
     for run in runs {
-        if let Some(layout) = &run.data.read().custom_scalars {
-            categories.extend(layout_json(layout));
+        if let Some(layout) = &run.index.read().custom_scalars {
+            categories.extend(layout_categories(layout));
         }
     }
-    Ok(Json(json!({ "categories": categories })))
+    Ok(Json(CustomScalars { categories }))
 }
 
-pub(crate) async fn config(State(shared): Shared_) -> Json<Value> {
+/// Settings for the page.
+#[utoipa::path(get, path = "/data/config", operation_id = "data_config", tag = "data",
+    responses((status = 200, body = DashboardConfig)))]
+pub(crate) async fn config(State(shared): State<Arc<Shared>>) -> Json<DashboardConfig> {
     let c = &shared.config;
-    Json(json!({
-        "reload_interval_secs": c.reload_interval.as_secs_f64(),
-        "job_type": c.job_type,
-        "title": c.title,
-    }))
+    Json(DashboardConfig {
+        job_type: c.job_type,
+        reload_interval_secs: c.reload_interval.as_secs_f64(),
+        title: c.title.clone(),
+    })
 }
 
 /// The state of the logdir as a whole: whether it can be listed at all (a job whose storage is
-/// unreachable from the start has no run to report it on), and the loading progress.
-pub(crate) async fn logdir(State(shared): Shared_) -> Json<Value> {
+/// unreachable from the start has no run to report it on), and the loading progress. Runs keep
+/// what they loaded; the status returns to `ready` once a listing succeeds.
+#[utoipa::path(get, path = "/data/logdir", operation_id = "data_logdir", tag = "data",
+    responses((status = 200, body = LogdirState)))]
+pub(crate) async fn logdir(State(shared): State<Arc<Shared>>) -> Json<LogdirState> {
     let error = shared.logdir_error.lock().clone();
     let progress = shared.progress();
-    Json(json!({
-        "status": if error.is_some() { "error" } else if progress.first_load_done { "ready" } else { "loading" },
-        "error": error,
-        "runs": progress.runs,
-        "files": progress.files,
-        "bytes_total": progress.bytes_total,
-        "bytes_read": progress.bytes_read,
-    }))
+    let status = if error.is_some() {
+        LogdirStatus::Error
+    } else if progress.first_load_done {
+        LogdirStatus::Ready
+    } else {
+        LogdirStatus::Loading
+    };
+    Json(LogdirState {
+        bytes_read: progress.bytes_read,
+        bytes_total: progress.bytes_total,
+        error,
+        files: progress.files,
+        runs: progress.runs,
+        status,
+    })
 }
 
 #[cfg(test)]

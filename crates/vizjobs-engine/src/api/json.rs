@@ -2,38 +2,31 @@
 //! `"NaN"`, `"Infinity"`, `"-Infinity"`; scalar values are printed as the shortest decimal that
 //! reads back to the same `f32`, which keeps large answers small.
 
-use serde_json::Value;
-
 use crate::series::Point;
 
-/// A float as a JSON value (non-finite as a string).
-pub fn num(x: f64) -> Value {
+/// The string a non-finite float is written as (`"NaN"`, `"Infinity"`, `"-Infinity"`), or
+/// `None` for a finite one, which is written as a number.
+pub(crate) fn non_finite(x: f64) -> Option<&'static str> {
     if x.is_finite() {
-        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-    } else {
-        Value::String(non_finite(x).to_owned())
-    }
-}
-
-fn non_finite(x: f64) -> &'static str {
-    if x.is_nan() {
-        "NaN"
+        None
+    } else if x.is_nan() {
+        Some("NaN")
     } else if x > 0.0 {
-        "Infinity"
+        Some("Infinity")
     } else {
-        "-Infinity"
+        Some("-Infinity")
     }
 }
 
 fn push_f64(out: &mut Vec<u8>, x: f64, quote: bool) {
-    if x.is_finite() {
-        out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
-    } else if quote {
-        out.push(b'"');
-        out.extend_from_slice(non_finite(x).as_bytes());
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(non_finite(x).as_bytes());
+    match non_finite(x) {
+        None => out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes()),
+        Some(text) if quote => {
+            out.push(b'"');
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'"');
+        }
+        Some(text) => out.extend_from_slice(text.as_bytes()),
     }
 }
 
@@ -45,7 +38,8 @@ fn push_f32(out: &mut Vec<u8>, x: f32, quote: bool) {
     }
 }
 
-/// `[[step, wall_time, value], ...]`.
+/// `[[step, wall_time, value], ...]` ([`ScalarRow`](super::answers::ScalarRow)s), written
+/// directly rather than through serde: a series can be millions of points.
 pub fn scalars_json(points: &[Point]) -> Vec<u8> {
     let mut out = Vec::with_capacity(2 + points.len() * 36);
     out.push(b'[');
@@ -84,6 +78,8 @@ pub fn scalars_csv(points: &[Point]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     #[test]

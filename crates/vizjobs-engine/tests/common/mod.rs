@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use vizjobs_engine::{Board, EngineConfig};
 
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
+pub const FIXTURES: &str = concat!(env!("VIZJOBS_SHARED"), "/fixtures");
 
 pub fn fixture(path: &str) -> PathBuf {
     PathBuf::from(FIXTURES).join(path)

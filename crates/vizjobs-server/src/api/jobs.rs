@@ -9,16 +9,15 @@ use vizjobs_api::{
 };
 use vizjobs_store::{JobRecord, NewJob};
 
-use super::Scope;
-use super::body::ApiJson;
+use crate::auth::Scope;
+use crate::body::ApiJson;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-/// The path parameters of a single-job route.
+/// The path parameter of a single-job route that the handler reads (the project id is the
+/// auth middleware's, which reads it from the path and hands the handler a `Scope`).
 #[derive(serde::Deserialize)]
 pub struct JobPath {
-    #[allow(dead_code)] // matched by the auth middleware, which reads it from the path
-    pub project_id: String,
     pub job_id: String,
 }
 
@@ -46,7 +45,7 @@ pub fn job_view(state: &AppState, job: &JobRecord, now_ms: i64) -> Job {
         service_url: state.service_url(&job.project_id, job.id),
         train_url: job.train_url.clone(),
         resource_id: format!("vj-{}", job.id),
-        job_type: Some(job.job_type.clone()),
+        job_type: Some(job.job_type.as_str().to_owned()),
     }
 }
 
@@ -100,11 +99,11 @@ pub async fn create(
         .store
         .create_job(
             NewJob {
-                project_id: scope.project_id.clone(),
+                project_id: scope.project_id.to_string(),
                 name: valid.job_name,
                 desc: valid.job_desc,
                 train_url: valid.train_url,
-                job_type: valid.job_type.as_str().to_owned(),
+                job_type: valid.job_type,
                 flavor: valid.flavor,
                 schedule_hours: valid.schedule_hours,
                 create_time_ms: now,

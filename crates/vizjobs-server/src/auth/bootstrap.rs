@@ -15,6 +15,11 @@ use vizjobs_store::{AccessKey, Project, Store, User};
 use super::secrets::{ALNUM, MasterKey, UPPER_DIGITS, hash_password, random_string};
 
 const MASTER_KEY_FILE: &str = "master.key";
+
+/// Where the master key is kept when the configuration gives none.
+pub fn master_key_file(data_dir: &Path) -> PathBuf {
+    data_dir.join(MASTER_KEY_FILE)
+}
 const BOOTSTRAP_SETTING: &str = "bootstrap_owner";
 pub const CREDENTIALS_FILE: &str = "credentials.json";
 pub const DEFAULT_ACCOUNT: &str = "vizjobs";
@@ -60,7 +65,7 @@ pub async fn master_key(
     configured: Option<&str>,
     data_dir: &Path,
 ) -> anyhow::Result<MasterKey> {
-    let path = data_dir.join(MASTER_KEY_FILE);
+    let path = master_key_file(data_dir);
     let (text, generated) = match configured {
         Some(key) => (key.to_owned(), false),
         None => match std::fs::read_to_string(&path) {
@@ -196,7 +201,6 @@ pub async fn first_start(
         name: DEFAULT_USER.into(),
         password_hash: hash_password(&password)?,
         password_changed_ms: now_ms,
-        is_admin: true,
         created_ms: now_ms,
     };
     store.create_project(&project).await?;

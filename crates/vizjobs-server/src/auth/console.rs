@@ -4,20 +4,21 @@ use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use vizjobs_api::ErrorCode;
 use vizjobs_store::TokenKind;
 
 use super::secrets::token_digest;
 use super::{SESSION_COOKIE, check_token, client_address, cookie, csrf_token};
-use crate::api::body::{parse_json, read_body};
+use crate::body::{parse_json, read_body};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
-struct LoginForm {
+/// The body of `POST /console/login`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct LoginForm {
+    /// The account (domain); the username when empty.
     #[serde(default)]
     account: String,
     username: String,
@@ -25,6 +26,16 @@ struct LoginForm {
     /// A project id or name; the account's first project when absent.
     #[serde(default)]
     project: Option<String>,
+}
+
+/// The console's session: who is logged in, and the CSRF token every write must send as
+/// `X-CSRF-Token`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ConsoleSession {
+    account: String,
+    csrf_token: String,
+    project_id: String,
+    username: String,
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> AppResult<HeaderValue> {
@@ -95,12 +106,12 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
         let token = super::iam::issue(&state, &login, TokenKind::Session)
             .await?
             .token;
-        let mut response = Json(json!({
-            "project_id": login.project.id,
-            "username": login.user.name,
-            "account": login.user.account,
-            "csrf_token": csrf_token(&token),
-        }))
+        let mut response = Json(ConsoleSession {
+            account: login.user.account,
+            csrf_token: csrf_token(&token),
+            project_id: login.project.id,
+            username: login.user.name,
+        })
         .into_response();
         let max_age = state.config.token_ttl.as_secs() as i64;
         response
@@ -122,12 +133,12 @@ pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Respo
             Some(id) => state.store.get_user(id).await?,
             None => None,
         };
-        Ok(Json(json!({
-            "project_id": caller.project_id,
-            "username": user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
-            "account": user.map(|u| u.account).unwrap_or_default(),
-            "csrf_token": csrf_token(&session),
-        }))
+        Ok(Json(ConsoleSession {
+            account: user.as_ref().map(|u| u.account.clone()).unwrap_or_default(),
+            csrf_token: csrf_token(&session),
+            project_id: caller.project_id,
+            username: user.map(|u| u.name).unwrap_or_default(),
+        })
         .into_response())
     }
     .await;

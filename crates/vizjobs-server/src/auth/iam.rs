@@ -17,7 +17,7 @@ use vizjobs_store::{LoginReservation, Project, TokenKind, TokenRecord, User};
 use super::client_address;
 use super::password_pool::PoolBusy;
 use super::secrets::{decoy_hash, new_token, token_digest};
-use crate::api::body::{parse_json, read_body};
+use crate::body::{parse_json, read_body};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 

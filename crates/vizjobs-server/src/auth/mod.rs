@@ -8,7 +8,7 @@
 //! [`require_project`] runs in front of every `/v1/{project_id}/…` route and every dashboard
 //! route: it authenticates, then checks that the path's project (and `X-Project-Id`, when sent)
 //! is the credential's. That is the only place the check is made; handlers receive a
-//! [`Scope`](crate::api::Scope) and cannot forget it.
+//! [`Scope`] and cannot forget it.
 
 pub mod bootstrap;
 pub mod console;
@@ -20,18 +20,17 @@ pub mod token_cache;
 use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
-use vizjobs_api::{ErrorCode, validate_project_id};
+use vizjobs_api::{ErrorCode, ProjectId};
 use vizjobs_signer::{Authorization, SecretKey, SignableRequest};
 use vizjobs_store::TokenKind;
 
-use crate::api::Scope;
-use crate::api::body::read_body;
+use crate::body::read_body;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use password_pool::PasswordPool;
@@ -48,21 +47,28 @@ pub struct Auth {
     pub tokens: token_cache::TokenCache,
 }
 
-/// How a caller proved who they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
-    Signature,
-    Token,
-    StaticToken,
-    Session,
-}
-
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub project_id: String,
     pub user_id: Option<String>,
-    pub via: Via,
+}
+
+/// The project a request acts in, checked against its credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub project_id: ProjectId,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Scope {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Scope>().cloned().ok_or_else(|| {
+            // Reaching a handler without a scope means the router was assembled wrongly.
+            AppError::new(ErrorCode::NoCredential, "No credential was given")
+        })
+    }
 }
 
 /// The address a request came from, for throttling (loopback when unknown, e.g. in tests that
@@ -98,30 +104,23 @@ pub async fn require_project(
 
 async fn authorize(state: &AppState, request: Request) -> AppResult<Request> {
     let (mut parts, body) = request.into_parts();
-    let project_id = path_project(parts.uri.path()).unwrap_or("").to_owned();
-    if !validate_project_id(&project_id) {
-        return Err(AppError::new(
-            ErrorCode::InvalidField,
-            "project_id must be 1 to 64 characters of letters, digits, '_' and '-'",
-        ));
-    }
+    let project_id = ProjectId::parse(path_project(parts.uri.path()).unwrap_or(""))?;
     let (caller, body) = authenticate(state, &parts, body).await?;
     if let Some(header) = parts.headers.get("x-project-id")
-        && header.as_bytes() != project_id.as_bytes()
+        && header.as_bytes() != project_id.as_str().as_bytes()
     {
         return Err(AppError::new(
             ErrorCode::ProjectMismatch,
             "X-Project-Id does not match the project in the URL",
         ));
     }
-    if caller.project_id != project_id {
+    if caller.project_id != project_id.as_str() {
         return Err(AppError::new(
             ErrorCode::ProjectMismatch,
             "The project id does not match the credential",
         ));
     }
     parts.extensions.insert(Scope { project_id });
-    parts.extensions.insert(caller);
     Ok(Request::from_parts(parts, body))
 }
 
@@ -226,7 +225,6 @@ async fn verify_signature(
     Ok(Caller {
         project_id: key.project_id,
         user_id: Some(key.user_id),
-        via: Via::Signature,
     })
 }
 
@@ -261,15 +259,9 @@ pub async fn check_token(
             "The token has expired",
         ));
     }
-    let via = match record.kind {
-        TokenKind::Iam => Via::Token,
-        TokenKind::Static => Via::StaticToken,
-        TokenKind::Session => Via::Session,
-    };
     Ok(Caller {
         project_id: record.project_id,
         user_id: record.user_id,
-        via,
     })
 }
 

@@ -11,7 +11,7 @@ use vizjobs_server::App;
 use vizjobs_server::auth::bootstrap::Credentials;
 use vizjobs_server::clock::ManualClock;
 use vizjobs_server::config::ServerConfig;
-use vizjobs_server::runner::{PlaceholderRunner, Runner};
+use vizjobs_server::dashboard::{PlaceholderRunner, Runner};
 use vizjobs_store::Store;
 
 #[derive(Debug, Clone, Copy)]
@@ -56,7 +56,7 @@ impl TestServer {
         let (dir, listener, config) = Self::prepare(tweak).await;
         let store: Arc<dyn Store> = match backend {
             Backend::Sqlite => Arc::new(
-                vizjobs_store_sqlite::SqliteStore::open(&config.data_dir.join("vizjobs.db"))
+                vizjobs_store_sql::SqliteStore::open(&config.data_dir.join("vizjobs.db"))
                     .await
                     .expect("sqlite"),
             ),
@@ -64,12 +64,9 @@ impl TestServer {
                 let port = config.listen.port();
                 let schema = format!("vj_srv_{}_{port}", std::process::id());
                 Arc::new(
-                    vizjobs_store_postgres::PostgresStore::connect_with_schema(
-                        &postgres_url(),
-                        &schema,
-                    )
-                    .await
-                    .expect("PostgreSQL must be running for these tests"),
+                    vizjobs_store_sql::PostgresStore::connect_with_schema(&postgres_url(), &schema)
+                        .await
+                        .expect("PostgreSQL must be running for these tests"),
                 )
             }
         };
