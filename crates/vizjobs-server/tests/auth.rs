@@ -1265,6 +1265,14 @@ async fn console_login_refuses_cross_origin_requests(s: &TestServer) {
     let (status, cookie) = login("application/json; charset=utf-8", same_origin).await;
     assert_eq!(status, StatusCode::OK);
     assert!(cookie);
+    // Behind a proxy that rewrites Host, the public URL's origin is still this server's.
+    let proxied = vec![
+        ("origin", s.base.clone()),
+        ("host", "upstream.internal:9000".to_owned()),
+    ];
+    let (status, cookie) = login("application/json", proxied).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(cookie);
 }
 
 /// A NUL character in a login's user name, account or project scope is a 400 on both backends

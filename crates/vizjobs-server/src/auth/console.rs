@@ -57,7 +57,7 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
         // A form or a no-cors fetch from another site can send a text/plain body but not
         // application/json, and not a same-origin Origin: without these checks a page elsewhere
         // could log the browser into the attacker's account (login CSRF).
-        super::refuse_cross_origin(&parts.headers)?;
+        super::refuse_cross_origin(&state, &parts.headers)?;
         let json = parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -148,7 +148,7 @@ pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Respo
 /// `POST /console/logout`: ends the session (needs the CSRF token, like every write).
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let result: AppResult<Response> = async {
-        super::refuse_cross_origin(&headers)?;
+        super::refuse_cross_origin(&state, &headers)?;
         if let Some(session) = cookie(&headers, SESSION_COOKIE) {
             let sent = headers
                 .get(super::CSRF_HEADER)

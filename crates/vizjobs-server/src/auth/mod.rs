@@ -149,7 +149,7 @@ pub async fn authenticate(
     if let Some(session) = cookie(&parts.headers, SESSION_COOKIE) {
         let caller = check_token(state, &session, Some(TokenKind::Session)).await?;
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            refuse_cross_origin(&parts.headers)?;
+            refuse_cross_origin(state, &parts.headers)?;
             let sent = parts
                 .headers
                 .get(CSRF_HEADER)
@@ -274,9 +274,10 @@ pub fn csrf_token(session: &str) -> String {
 /// Refuses a browser request sent by a page of another origin. Browsers send `Origin` on every
 /// POST and `Sec-Fetch-Site` on every request; clients that are not browsers send neither and
 /// cannot be made to act for someone else, so a request with neither passes. `Origin` must name
-/// the host the request was sent to (its `Host`), which also holds behind a proxy that keeps
-/// `Host`; `same-site` is refused too, since another port of the same host is same-site.
-pub fn refuse_cross_origin(headers: &HeaderMap) -> AppResult<()> {
+/// the host the request was sent to (its `Host`) or one this server is reached by (the public
+/// URL's, or a `--signed-host`: behind a proxy that rewrites `Host`); `same-site` is refused too,
+/// since another port of the same host is same-site.
+pub fn refuse_cross_origin(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
     let refuse = || {
         AppError::new(
             ErrorCode::CrossOrigin,
@@ -293,13 +294,19 @@ pub fn refuse_cross_origin(headers: &HeaderMap) -> AppResult<()> {
             .to_str()
             .ok()
             .and_then(|o| o.split_once("://"))
-            .map(|(_, host)| host);
+            .map(|(_, host)| host)
+            .ok_or_else(refuse)?;
         let host = headers
             .get(axum::http::header::HOST)
             .and_then(|h| h.to_str().ok());
-        match (origin_host, host) {
-            (Some(o), Some(h)) if o.eq_ignore_ascii_case(h) => {}
-            _ => return Err(refuse()),
+        let ours = host
+            .into_iter()
+            .chain(state.config.signed_hosts.iter().map(String::as_str));
+        if !ours
+            .into_iter()
+            .any(|h| h.eq_ignore_ascii_case(origin_host))
+        {
+            return Err(refuse());
         }
     }
     Ok(())
