@@ -64,9 +64,7 @@ pub async fn run(args: BoardArgs) -> anyhow::Result<()> {
     let server = tokio::spawn(vizjobs_server::http::serve(
         listener,
         router,
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        },
+        crate::serve::shutdown_signal(),
         vizjobs_server::http::ServeOptions::new(),
     ));
     show_progress(&board).await;

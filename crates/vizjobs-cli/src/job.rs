@@ -9,7 +9,6 @@
 //! An API refusal prints its `error_code` and message and exits with status 1.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use vizjobs_sdk::display::{format_duration_ms, format_epoch_ms};
@@ -105,7 +104,7 @@ enum JobCommand {
     Delete { id: String },
 }
 
-pub async fn run(args: JobArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(args: JobArgs) -> anyhow::Result<i32> {
     let session = connect(&args.connection)?;
     let output = args.connection.output;
     match args.command {
@@ -245,7 +244,7 @@ fn report<T>(
     output: OutputFormat,
     answer: &ApiResponse<T>,
     print_table: impl FnOnce(&T),
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<i32> {
     if output == OutputFormat::Json {
         println!("{}", serde_json::to_string_pretty(&answer.json)?);
     }
@@ -254,7 +253,7 @@ fn report<T>(
             if output == OutputFormat::Table {
                 print_table(data);
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(0)
         }
         _ => {
             eprintln!(
@@ -263,7 +262,7 @@ fn report<T>(
                 answer.error_msg.as_deref().unwrap_or(""),
                 answer.http_status
             );
-            Ok(ExitCode::FAILURE)
+            Ok(crate::FAILURE)
         }
     }
 }

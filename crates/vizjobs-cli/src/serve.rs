@@ -188,24 +188,31 @@ crate::settings! {
 
 impl S3Args {
     /// The object storage settings, or `None` when no bucket is allowed.
-    pub fn resolve(self) -> anyhow::Result<Option<ObjectStorageConfig>> {
+    pub fn resolve(mut self) -> anyhow::Result<Option<ObjectStorageConfig>> {
         let allowlist: Vec<String> = self
             .s3_allow
+            .take()
             .unwrap_or_default()
             .into_iter()
             .map(|e| e.trim().to_owned())
             .filter(|e| !e.is_empty())
             .collect();
-        let endpoint = self.s3_endpoint;
         if allowlist.is_empty() {
             anyhow::ensure!(
-                endpoint.is_none(),
+                self.s3_endpoint.is_none(),
                 "s3-endpoint is set but s3-allow lists no bucket: jobs could read nothing"
             );
             return Ok(None);
         }
+        let s3 = self.s3_config()?;
+        Ok(Some(ObjectStorageConfig { s3, allowlist }))
+    }
+
+    /// The client settings alone, whatever `s3-allow` says (a program reading its own bucket
+    /// needs no allowlist).
+    pub fn s3_config(self) -> anyhow::Result<S3Config> {
         let mut s3 = S3Config {
-            endpoint,
+            endpoint: self.s3_endpoint,
             ..S3Config::default()
         };
         if let Some(region) = self.s3_region {
@@ -248,7 +255,15 @@ impl S3Args {
         if let Some(secs) = self.s3_retry_timeout_secs {
             s3.retry.retry_timeout = positive_secs("s3-retry-timeout-secs", secs)?;
         }
-        Ok(Some(ObjectStorageConfig { s3, allowlist }))
+        Ok(s3)
+    }
+
+    /// The settings from the `VIZJOBS_S3_*` environment variables only.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let matches = Self::augment_args(clap::Command::new("s3"))
+            .try_get_matches_from(["s3"])
+            .context("VIZJOBS_S3_* settings")?;
+        Ok(Self::from_arg_matches(&matches)?)
     }
 }
 
@@ -386,7 +401,7 @@ impl ServeArgs {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -254,6 +254,22 @@ impl Board {
     pub fn runs(&self) -> Vec<Arc<TrackedRun>> {
         self.shared.runs.read().values().cloned().collect()
     }
+
+    /// What `data/runs` answers now: every run, sorted by name, with its format, status and
+    /// problems.
+    pub fn run_infos(&self) -> Vec<crate::api::answers::RunInfo> {
+        crate::api::run_infos(&self.shared)
+    }
+
+    /// What `data/tags` answers now: the tags of every run, per plugin, by run name.
+    pub fn run_tags(&self) -> BTreeMap<String, crate::api::answers::RunTags> {
+        crate::api::run_tags(&self.shared)
+    }
+
+    /// Why the logdir itself cannot be listed, if it could not be at the last pass.
+    pub fn logdir_error(&self) -> Option<String> {
+        self.shared.logdir_error.lock().clone()
+    }
 }
 
 impl Drop for Board {

@@ -123,6 +123,28 @@ impl VisualizationJob {
         Ok(answer.map(|job| Self::wrap(&session.runtime, job)))
     }
 
+    /// See [`crate::VisualizationJob::create_visualization_job_json`].
+    pub fn create_visualization_job_json(
+        session: &Session,
+        body: &serde_json::Value,
+    ) -> Result<ApiResponse<serde_json::Value>, SdkError> {
+        block_on(
+            &session.runtime,
+            crate::VisualizationJob::create_visualization_job_json(&session.inner, body),
+        )?
+    }
+
+    /// See [`crate::VisualizationJob::get_visualization_job_list_json`].
+    pub fn get_visualization_job_list_json(
+        session: &Session,
+        query: &[(&str, String)],
+    ) -> Result<ApiResponse<serde_json::Value>, SdkError> {
+        block_on(
+            &session.runtime,
+            crate::VisualizationJob::get_visualization_job_list_json(&session.inner, query),
+        )?
+    }
+
     pub fn get_visualization_job_list(
         session: &Session,
         filters: &ListFilters,

@@ -157,6 +157,33 @@ impl VisualizationJob {
         }))
     }
 
+    /// Creates a job from a create request body given as JSON, sent as is (fields this SDK
+    /// does not model included). The answer's body stays untyped: [`ApiResponse::json`] (and
+    /// `data`) hold exactly what the API answered. For bindings that speak JSON (Python).
+    pub async fn create_visualization_job_json(
+        session: &Session,
+        body: &serde_json::Value,
+    ) -> Result<ApiResponse<serde_json::Value>, SdkError> {
+        let url = jobs_url(&session.endpoints().modelarts, session.project_id());
+        session
+            .call(Method::POST, url, Some(json_body(body)?))
+            .await
+    }
+
+    /// The list answer for query parameters given as text (`status`, `per_page`, `page`,
+    /// `sortBy`, `order`, `search_content`), sent as is and checked by the server only; the
+    /// answer untyped, as [`Self::create_visualization_job_json`].
+    pub async fn get_visualization_job_list_json(
+        session: &Session,
+        query: &[(&str, String)],
+    ) -> Result<ApiResponse<serde_json::Value>, SdkError> {
+        let url = with_query(
+            jobs_url(&session.endpoints().modelarts, session.project_id()),
+            query,
+        );
+        session.call(Method::GET, url, None).await
+    }
+
     /// The list answer as the API gives it (counts, quota, jobs).
     pub async fn get_visualization_job_list(
         session: &Session,

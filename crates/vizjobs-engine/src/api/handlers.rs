@@ -28,8 +28,13 @@ fn all_runs(shared: &Shared) -> Vec<Arc<TrackedRun>> {
 #[utoipa::path(get, path = "/data/runs", operation_id = "data_runs", tag = "data",
     responses((status = 200, body = Vec<RunInfo>)))]
 pub(crate) async fn runs(State(shared): State<Arc<Shared>>) -> Json<Vec<RunInfo>> {
+    Json(run_infos(&shared))
+}
+
+/// The answer of `data/runs`.
+pub(crate) fn run_infos(shared: &Shared) -> Vec<RunInfo> {
     let mut out = Vec::new();
-    for run in all_runs(&shared) {
+    for run in all_runs(shared) {
         let loaded = run.loaded.load(Ordering::Acquire);
         // Notes derived from the files: empty ones hold nothing yet.
         let (empty_files, file_formats): (Vec<Problem>, Vec<_>) = match run.files.try_lock() {
@@ -79,7 +84,7 @@ pub(crate) async fn runs(State(shared): State<Arc<Shared>>) -> Json<Vec<RunInfo>
             status,
         });
     }
-    Json(out)
+    out
 }
 
 fn keys<T>(map: &BTreeMap<String, T>) -> Vec<String> {
@@ -90,8 +95,13 @@ fn keys<T>(map: &BTreeMap<String, T>) -> Vec<String> {
 #[utoipa::path(get, path = "/data/tags", operation_id = "data_tags", tag = "data",
     responses((status = 200, body = BTreeMap<String, RunTags>, description = "by run name")))]
 pub(crate) async fn tags(State(shared): State<Arc<Shared>>) -> Json<BTreeMap<String, RunTags>> {
+    Json(run_tags(&shared))
+}
+
+/// The answer of `data/tags`.
+pub(crate) fn run_tags(shared: &Shared) -> BTreeMap<String, RunTags> {
     let mut out = BTreeMap::new();
-    for run in all_runs(&shared) {
+    for run in all_runs(shared) {
         let d = run.index.read();
         let mut scalars: Vec<String> = d.scalars.iter().map(|(tag, _)| tag.to_owned()).collect();
         scalars.sort();
@@ -109,7 +119,7 @@ pub(crate) async fn tags(State(shared): State<Arc<Shared>>) -> Json<BTreeMap<Str
         };
         out.insert(run.name.clone(), tags);
     }
-    Json(out)
+    out
 }
 
 /// Every point of a scalar series in step order, a downsampled view, or a range of steps.

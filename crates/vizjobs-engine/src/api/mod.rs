@@ -8,6 +8,8 @@
 pub mod answers;
 pub mod columns;
 mod handlers;
+
+pub(crate) use handlers::{run_infos, run_tags};
 pub mod json;
 
 use std::collections::HashMap;
