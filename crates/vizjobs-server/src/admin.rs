@@ -107,9 +107,10 @@ impl Admin {
         id: Option<String>,
     ) -> anyhow::Result<ProjectId> {
         let id = match id {
-            Some(id) => ProjectId::parse(&id).map_err(|e| anyhow::anyhow!(e.message))?,
-            None => ProjectId::parse(&new_project_id()?).map_err(|e| anyhow::anyhow!(e.message))?,
+            Some(id) => id,
+            None => new_project_id()?,
         };
+        let id = ProjectId::parse(&id).map_err(|e| anyhow::anyhow!(e.message))?;
         self.store
             .create_project(&Project {
                 id: id.to_string(),
