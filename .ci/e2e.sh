@@ -95,6 +95,12 @@ cp -r "$fixture" "$logdir"
 # A run whose audio and image samples are HTML/SVG pages with scripts (content types `text/html`,
 # `image/svg+xml`): `data/blob` must not serve them as pages of the server's origin.
 "$venv/bin/python" "$repo/web/tests/e2e/write_hostile_blobs.py" "$logdir"
+# A six-session hparams sweep with differing keys and a run name holding markup (issue 15).
+"$venv/bin/python" "$repo/web/tests/e2e/write_hparams_sweep.py" "$logdir"
+# A custom-scalars layout with a margin chart (issue 15).
+"$venv/bin/python" "$repo/web/tests/e2e/write_custom_scalars.py" "$logdir"
+# Steps near 2^53, for the axis labels (issue 15).
+"$venv/bin/python" "$repo/web/tests/e2e/write_huge_steps.py" "$logdir"
 # A MindSpore run beside the TensorBoard ones: one logdir mixing both formats (issue 5).
 cp -r "$ms_fixture" "$logdir/ms_run_a"
 

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use vizjobs_engine::Board;
+use std::sync::Arc;
+
+use vizjobs_engine::{Board, CacheSettings, RunCache};
 use vizjobs_server::dashboard::HostCheck;
 
 use crate::serve::EngineArgs;
@@ -27,6 +29,13 @@ pub struct BoardArgs {
     /// Title of the page [default: the logdir's name].
     #[arg(long)]
     title: Option<String>,
+    /// Keep what was parsed in this directory, so that running the board again on the same
+    /// logdir restores it and reads only what the logs gained [default: off].
+    #[arg(long, env = "VIZJOBS_CACHE_DIR", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Size limit of the cache directory in GiB, least recently used entries deleted past it.
+    #[arg(long, env = "VIZJOBS_CACHE_MAX_GB", default_value_t = 10.0)]
+    cache_max_gb: f64,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -50,6 +59,19 @@ pub async fn run(args: BoardArgs) -> anyhow::Result<()> {
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "vizjobs".to_owned())
     });
+    if let Some(dir) = &args.cache_dir {
+        if !(args.cache_max_gb.is_finite() && args.cache_max_gb > 0.0) {
+            bail!(
+                "--cache-max-gb must be a positive size in GiB, got {}",
+                args.cache_max_gb
+            );
+        }
+        let settings = CacheSettings {
+            max_bytes: (args.cache_max_gb * (1u64 << 30) as f64) as u64,
+            ..CacheSettings::default()
+        };
+        config.cache = Some(Arc::new(RunCache::open(dir, settings)?));
+    }
     let board = Board::open(args.logdir.clone(), config);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -73,7 +95,11 @@ pub async fn run(args: BoardArgs) -> anyhow::Result<()> {
         args.logdir.display()
     );
     server.await.context("server task")?;
-    board.close();
+    // Waits for the last saves to the cache, if there is one.
+    let closing = board.clone();
+    tokio::task::spawn_blocking(move || closing.close_and_wait())
+        .await
+        .context("closing the board")?;
     Ok(())
 }
 

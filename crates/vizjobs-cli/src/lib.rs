@@ -27,7 +27,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the service: the jobs API, the console and every job's dashboard.
-    Serve(serve::ServeArgs),
+    /// Boxed: `serve` has many more settings than the other commands.
+    Serve(Box<serve::ServeArgs>),
     /// Serve one logdir's dashboard directly, like `tensorboard --logdir` (no jobs, no auth).
     Board(board::BoardArgs),
     /// Manage visualization jobs on a running server.
@@ -72,7 +73,7 @@ where
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve::run(args).await.map(|()| 0),
+            Command::Serve(args) => serve::run(*args).await.map(|()| 0),
             Command::Board(args) => board::run(args).await.map(|()| 0),
             Command::Job(args) => job::run(args).await,
             Command::Admin(args) => admin::run(args).await.map(|()| 0),

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, FromArgMatches};
+use vizjobs_engine::CacheSettings;
 use vizjobs_engine::EngineConfig;
 use vizjobs_server::App;
 use vizjobs_server::clock::SystemClock;
@@ -21,7 +22,10 @@ use vizjobs_server::config::{
 };
 use vizjobs_server::dashboard::ObjectStorage;
 use vizjobs_server::dashboard::Runner;
-use vizjobs_server::dashboard::{EngineRunner, EngineRunnerConfig};
+use vizjobs_server::dashboard::{CacheLocation, EngineRunner, EngineRunnerConfig};
+
+/// The cache's size limit unless set, in GiB.
+const DEFAULT_CACHE_MAX_GB: f64 = 10.0;
 
 use crate::settings::{ConfigFile, EnvOnly, Setting};
 
@@ -94,11 +98,24 @@ crate::settings! {
         /// Connections served at once from one client address [default: half of max-connections].
         #[arg(long, env = "VIZJOBS_MAX_CONNECTIONS_PER_CLIENT")]
         pub max_connections_per_client: Option<usize>,
+        /// Seconds to keep serving after SIGTERM with /readyz answering 503, so that load
+        /// balancers stop routing here before the listener closes [default: 0].
+        #[arg(long, env = "VIZJOBS_SHUTDOWN_DELAY_SECS")]
+        pub shutdown_delay_secs: Option<f64>,
         #[command(flatten)]
         pub engine: EngineArgs,
         /// Seconds a loaded dashboard may sit unviewed before its memory is released [default: 900].
         #[arg(long, env = "VIZJOBS_IDLE_EVICT_SECS")]
         pub idle_evict_secs: Option<f64>,
+        /// Directory of the persistent cache of parsed logs: a dashboard opened again (after
+        /// eviction or a restart) restores from it and reads only what the logs gained; replicas
+        /// may share one [default: DATA_DIR/cache].
+        #[arg(long, env = "VIZJOBS_CACHE_DIR", value_name = "DIR")]
+        pub cache_dir: Option<PathBuf>,
+        /// Size limit of the cache directory in GiB, least recently used entries deleted past
+        /// it; 0 turns the cache off [default: 10].
+        #[arg(long, env = "VIZJOBS_CACHE_MAX_GB")]
+        pub cache_max_gb: Option<f64>,
         /// Boxed: these many settings would make every `Command` as large as `serve`'s.
         #[command(flatten)]
         pub s3: Box<S3Args>,
@@ -384,12 +401,32 @@ impl ServeArgs {
             anyhow::ensure!(n >= 1, "max-connections-per-client must be at least 1");
             config.connection_limits.per_client = n;
         }
+        if let Some(secs) = settings.shutdown_delay_secs {
+            config.shutdown_delay = Duration::try_from_secs_f64(secs)
+                .with_context(|| format!("shutdown-delay-secs must not be negative, got {secs}"))?;
+        }
         let mut runner = EngineRunnerConfig {
             engine: settings.engine.engine_config()?,
             ..EngineRunnerConfig::default()
         };
         if let Some(secs) = settings.idle_evict_secs {
             runner.idle_evict = positive_secs("idle-evict-secs", secs)?;
+        }
+        let cache_gb = settings.cache_max_gb.unwrap_or(DEFAULT_CACHE_MAX_GB);
+        anyhow::ensure!(
+            cache_gb.is_finite() && cache_gb >= 0.0,
+            "cache-max-gb must be a size in GiB (0: no cache), got {cache_gb}"
+        );
+        if cache_gb > 0.0 {
+            runner.cache = Some(CacheLocation {
+                dir: settings
+                    .cache_dir
+                    .unwrap_or_else(|| config.data_dir.join("cache")),
+                settings: CacheSettings {
+                    max_bytes: (cache_gb * (1u64 << 30) as f64) as u64,
+                    ..CacheSettings::default()
+                },
+            });
         }
         config.object_storage = settings.s3.resolve()?;
         if let Some(object) = &config.object_storage {
@@ -421,9 +458,11 @@ pub(crate) async fn shutdown_signal() {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let (config, runner_config) = args.resolve()?;
+    let (config, mut runner_config) = args.resolve()?;
+    runner_config.open_cache()?;
     let listen = config.listen;
-    let runner: Arc<dyn Runner> = EngineRunner::new(runner_config);
+    let engine_runner = EngineRunner::new(runner_config);
+    let runner: Arc<dyn Runner> = engine_runner.clone();
     let app = App::build(config, runner, Arc::new(SystemClock)).await?;
     if let Some(path) = &app.credentials_written {
         print_first_credentials(path)?;
@@ -434,7 +473,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     tracing::info!("vizjobs listening on http://{local}");
     println!("vizjobs is serving on http://{local}");
-    app.serve(listener, shutdown_signal()).await
+    let served = app.serve(listener, shutdown_signal()).await;
+    // The boards save what they parsed since their last save to the cache before the process
+    // ends.
+    tokio::task::spawn_blocking(move || engine_runner.close_all())
+        .await
+        .context("closing the dashboards")?;
+    served
 }
 
 /// Shows the first credentials once, on the terminal that started the server.
@@ -702,6 +747,11 @@ mod settings_tests {
                 config.login_window.as_secs().to_string(),
             ),
             ("idle_evict_secs", secs(runner.idle_evict)),
+            (
+                "cache_max_gb",
+                (runner.cache.as_ref().expect("on").settings.max_bytes >> 30).to_string(),
+            ),
+            ("shutdown_delay_secs", secs(config.shutdown_delay)),
             ("reload_interval_secs", secs(runner.engine.reload_interval)),
             (
                 "samples",

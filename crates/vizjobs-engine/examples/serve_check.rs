@@ -5,7 +5,8 @@
 //!
 //! `serve_check --logdir DIR --server NAME=API:COMMAND [--server ...] [--reps N]`, where API is
 //! `vizjobs` (`/data/tags`, `/data/scalars?run=&tag=`), `vizjobs-binary` (the same with
-//! `format=binary`, decoded into points) or `tensorboard` (`scalars_multirun`, one request per
+//! `format=binary`, decoded into points), `vizjobs-multirun` (`POST /data/scalars_multirun`, one
+//! request per tag, in the binary form) or `tensorboard` (`scalars_multirun`, one request per
 //! tag) and COMMAND a template with `{logdir}`, `{host}`, `{port}`. Repetitions
 //! alternate servers; the page cache is warmed before each start. Expected series come from
 //! `DIR.manifest.json` (written by `shared/bench/gen.py`). Prints one line per run and medians,
@@ -25,7 +26,8 @@ use serde_json::Value;
 struct Args {
     #[arg(long)]
     logdir: PathBuf,
-    /// `NAME=API:COMMAND`, API being `vizjobs`, `vizjobs-binary` or `tensorboard`.
+    /// `NAME=API:COMMAND`, API being `vizjobs`, `vizjobs-binary`, `vizjobs-multirun` or
+    /// `tensorboard`.
     #[arg(long = "server", required = true)]
     servers: Vec<String>,
     #[arg(long, default_value_t = 3)]
@@ -38,6 +40,7 @@ struct Args {
 enum Api {
     Vizjobs,
     VizjobsBinary,
+    VizjobsMultirun,
     TensorBoard,
 }
 
@@ -124,6 +127,7 @@ fn parse_server(spec: &str) -> Result<Server, Fail> {
     let api = match api {
         "vizjobs" => Api::Vizjobs,
         "vizjobs-binary" => Api::VizjobsBinary,
+        "vizjobs-multirun" => Api::VizjobsMultirun,
         "tensorboard" => Api::TensorBoard,
         other => return Err(format!("unknown API `{other}`").into()),
     };
@@ -282,7 +286,7 @@ impl Poller {
     /// Every `(run, tag)` listed.
     async fn tags(&mut self) -> Result<BTreeSet<(String, String)>, Fail> {
         let path = match self.api {
-            Api::Vizjobs | Api::VizjobsBinary => "/data/tags",
+            Api::Vizjobs | Api::VizjobsBinary | Api::VizjobsMultirun => "/data/tags",
             Api::TensorBoard => "/data/plugin/scalars/tags",
         };
         let index: Value = self
@@ -291,7 +295,7 @@ impl Poller {
         let mut out = BTreeSet::new();
         for (run, v) in index.as_object().into_iter().flatten() {
             let tags: Vec<String> = match self.api {
-                Api::Vizjobs | Api::VizjobsBinary => v["scalars"]
+                Api::Vizjobs | Api::VizjobsBinary | Api::VizjobsMultirun => v["scalars"]
                     .as_array()
                     .into_iter()
                     .flatten()
@@ -342,6 +346,21 @@ impl Poller {
                         .map(|p| p.step as f64)
                         .fold(f64::NEG_INFINITY, f64::max);
                     out.insert(run.to_string(), (points.len() as u64, last));
+                }
+            }
+            Api::VizjobsMultirun => {
+                let mut form = vec![("tag", tag)];
+                form.extend(runs.iter().map(|r| ("runs", *r)));
+                let url = format!("{}/data/scalars_multirun?format=binary", self.base);
+                let request = self.http.post(url).form(&form);
+                let body = request.send().await?.error_for_status()?.bytes().await?;
+                self.bytes += body.len() as u64;
+                for (run, points) in vizjobs_engine::api::multirun::decode(&body)? {
+                    let last = points
+                        .iter()
+                        .map(|p| p.step as f64)
+                        .fold(f64::NEG_INFINITY, f64::max);
+                    out.insert(run, (points.len() as u64, last));
                 }
             }
             Api::TensorBoard => {

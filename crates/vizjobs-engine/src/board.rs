@@ -4,6 +4,8 @@
 //! every run's new bytes, runs in parallel on the rayon pool. Between passes it sleeps for the
 //! reload interval, or until [`Board::close`]. The thread owns only an `Arc` of the shared
 //! state; closing stops it at the next chunk boundary, and memory goes with the last `Arc`.
+//! With a persistent cache, the thread saves every run that changed since its last save before
+//! it ends.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::config::EngineConfig;
 use crate::discovery::{FileKind, classify, run_of};
-use crate::loader::{PassContext, TrackedFile, TrackedRun, load_run};
+use crate::loader::{PassContext, TrackedFile, TrackedRun, load_run, save_run};
 use crate::run::{Problem, ProblemKind};
 use crate::source::{LocalDisk, LogSource};
 
@@ -36,6 +38,8 @@ pub struct LoadProgress {
 pub(crate) struct Shared {
     /// Where the logs are read from, for messages: a path, or an `s3://` URL.
     pub location: String,
+    /// The logdir as the persistent cache names it (a canonical path, or the URL).
+    cache_location: String,
     pub config: EngineConfig,
     source: Box<dyn LogSource>,
     pub runs: RwLock<BTreeMap<String, Arc<TrackedRun>>>,
@@ -103,12 +107,17 @@ impl Shared {
                             })
                             .clone();
                         let mut files = run.files.lock();
-                        if !files.iter().any(|f| f.rel_path == file.rel_path) {
+                        if let Some(known) = files.iter_mut().find(|f| f.rel_path == file.rel_path)
+                        {
+                            known.listed_size = file.size;
+                            known.version = file.version.clone();
+                        } else {
                             files.push(TrackedFile::new(
                                 file.rel_path.clone(),
                                 format,
                                 order,
                                 file.size,
+                                file.version.clone(),
                             ));
                             files.sort_by(|a, b| a.order.cmp(&b.order));
                         }
@@ -140,20 +149,52 @@ impl Shared {
             bytes_read: &self.bytes_read,
             generation: &self.generation,
             stop: &self.stop,
+            stats: &self.config.stats,
+            cache: self
+                .config
+                .cache
+                .as_deref()
+                .map(|c| (c, self.cache_location.as_str())),
         };
         runs.par_iter().for_each(|run| load_run(run, &ctx));
+        if self.config.cache.is_some() {
+            crate::cache::release_read_buffers();
+        }
     }
 
     fn run_loop(&self) {
         while !self.stop.load(Ordering::Relaxed) {
             self.pass();
             self.first_load.send_replace(true);
+            // After the first pass is announced, so saving never delays a first view.
+            self.save_changed(false);
             let mut guard = self.sleep_lock.lock();
             if self.stop.load(Ordering::Relaxed) {
                 break;
             }
             self.wake.wait_for(&mut guard, self.config.reload_interval);
         }
+        self.save_changed(true);
+    }
+
+    /// Saves the runs that changed since their last save: those due (never saved, or not for
+    /// the save interval), or all of them when `now` (the board is closing).
+    fn save_changed(&self, now: bool) {
+        let Some(cache) = self.config.cache.as_deref() else {
+            return;
+        };
+        let runs: Vec<Arc<TrackedRun>> = self.runs.read().values().cloned().collect();
+        runs.par_iter().for_each(|run| {
+            let files = run.files.lock();
+            save_run(
+                run,
+                &files,
+                cache,
+                &self.cache_location,
+                &self.config.samples,
+                now,
+            );
+        });
     }
 
     pub fn first_load_done(&self) -> bool {
@@ -170,25 +211,41 @@ impl Shared {
 /// One logdir, loaded in memory, following growth. See the crate docs.
 pub struct Board {
     pub(crate) shared: Arc<Shared>,
+    loader: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Board {
     /// Starts loading `logdir` in the background and returns at once.
     pub fn open(logdir: PathBuf, config: EngineConfig) -> Arc<Board> {
         let location = logdir.display().to_string();
+        let cache_location = logdir
+            .canonicalize()
+            .map_or_else(|_| location.clone(), |p| p.display().to_string());
         let source = Box::new(LocalDisk::new(logdir));
-        Self::open_source(location, source, config)
+        Self::open_with(location, cache_location, source, config)
     }
 
     /// Like [`Board::open`], reading through any [`LogSource`] (object storage, say);
     /// `location` names the logdir in messages (a path, or a URL).
+    /// The persistent cache (if `config` has one) knows the logdir by `location`.
     pub fn open_source(
         location: impl Into<String>,
         source: Box<dyn crate::source::LogSource>,
         config: EngineConfig,
     ) -> Arc<Board> {
+        let location = location.into();
+        Self::open_with(location.clone(), location, source, config)
+    }
+
+    fn open_with(
+        location: String,
+        cache_location: String,
+        source: Box<dyn crate::source::LogSource>,
+        config: EngineConfig,
+    ) -> Arc<Board> {
         let shared = Arc::new(Shared {
-            location: location.into(),
+            location,
+            cache_location,
             config,
             source,
             runs: RwLock::new(BTreeMap::new()),
@@ -206,12 +263,19 @@ impl Board {
         let spawned = std::thread::Builder::new()
             .name("vizjobs-board-loader".to_owned())
             .spawn(move || worker.run_loop());
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "cannot start the board loader thread");
-            *shared.logdir_error.lock() = Some(format!("cannot start loader: {e}"));
-            shared.first_load.send_replace(true);
-        }
-        Arc::new(Board { shared })
+        let loader = match spawned {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start the board loader thread");
+                *shared.logdir_error.lock() = Some(format!("cannot start loader: {e}"));
+                shared.first_load.send_replace(true);
+                None
+            }
+        };
+        Arc::new(Board {
+            shared,
+            loader: Mutex::new(loader),
+        })
     }
 
     /// The data API (`/data/...` paths, relative to the dashboard's base URL).
@@ -245,9 +309,21 @@ impl Board {
             .sum()
     }
 
-    /// Stops background loading. Served data stays until the last handle is dropped.
+    /// Stops background loading. Served data stays until the last handle is dropped. The
+    /// loader thread finishes its chunk (and, with a cache, saves what changed) on its own.
     pub fn close(&self) {
         self.shared.stop();
+    }
+
+    /// Like [`close`](Self::close), and waits until the loader thread has ended, its last
+    /// saves to the cache done. Blocks: call it off an async runtime's threads.
+    pub fn close_and_wait(&self) {
+        self.shared.stop();
+        if let Some(handle) = self.loader.lock().take()
+            && handle.join().is_err()
+        {
+            tracing::error!(logdir = %self.shared.location, "the board loader thread panicked");
+        }
     }
 
     /// The runs found so far, sorted by name.

@@ -1,6 +1,10 @@
 //! Engine settings.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
+
+use crate::cache::RunCache;
 
 /// How many items of each sampled kind are kept per run and tag (0 = keep all).
 ///
@@ -40,6 +44,17 @@ pub struct EngineConfig {
     pub job_type: Option<vizjobs_api::JobType>,
     /// Title shown by the dashboard.
     pub title: String,
+    /// Where parsed runs are saved and restored from; `None`: every open reads the files.
+    pub cache: Option<Arc<RunCache>>,
+    /// Counters shared by every board opened with (a clone of) this configuration.
+    pub stats: Arc<EngineStats>,
+}
+
+/// Counters of the boards sharing one configuration, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct EngineStats {
+    /// Bytes read from the logs' storage: new records, and the checks of restored files.
+    pub bytes_fetched: AtomicU64,
 }
 
 impl Default for EngineConfig {
@@ -49,6 +64,8 @@ impl Default for EngineConfig {
             samples: SampleLimits::default(),
             job_type: None,
             title: "vizjobs".to_owned(),
+            cache: None,
+            stats: Arc::default(),
         }
     }
 }

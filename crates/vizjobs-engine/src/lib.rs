@@ -7,13 +7,19 @@
 //! - [`loader`]: resumable per-run load passes; [`board`]: the reload loop and public handle;
 //! - [`run`], [`scalar_table`], [`series`], [`reservoir`]: the in-memory index (every scalar
 //!   point, compactly; bulky kinds sampled);
+//! - [`graph`]: model graphs (TensorFlow, MindSpore, Keras), decoded on arrival and arranged in
+//!   scopes and series for the Graphs view;
+//! - [`cache`]: the persistent index, restoring a run's parsed data instead of reading its
+//!   files again;
 //! - [`api`]: the axum router of the data API, and its encoders: JSON and CSV ([`api::json`]),
 //!   and the binary columns of a scalar series ([`api::columns`]).
 
 pub mod api;
 pub mod board;
+pub mod cache;
 pub mod config;
 pub mod discovery;
+pub mod graph;
 pub mod loader;
 pub mod reservoir;
 pub mod run;
@@ -22,5 +28,6 @@ pub mod series;
 pub mod source;
 
 pub use board::{Board, LoadProgress};
-pub use config::{EngineConfig, SampleLimits};
+pub use cache::{CacheSettings, CacheStats, RunCache};
+pub use config::{EngineConfig, EngineStats, SampleLimits};
 pub use source::{LocalDisk, LogSource, SourceFile};

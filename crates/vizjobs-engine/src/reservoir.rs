@@ -5,14 +5,16 @@
 //! The random source is a fixed-seed xorshift: the same log always yields the same sample.
 
 /// One sampled item with the step it belongs to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Stepped<T> {
     pub step: i64,
     pub wall_time: f64,
     pub item: T,
 }
 
-#[derive(Debug)]
+/// Saved whole by the persistent cache (`crate::cache`), random state included, so a restored
+/// reservoir samples what follows exactly as the original would have.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Reservoir<T> {
     items: Vec<Stepped<T>>,
     capacity: usize,

@@ -25,7 +25,7 @@ pub const MAX_PROBLEMS: usize = 100;
 /// A damaged or unreadable spot in a run's files, or a note about one (`data/runs`).
 ///
 /// Fields in alphabetical order: the order the answer has always had.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Problem {
     /// The file, relative to the logdir.
     pub file: String,
@@ -36,7 +36,9 @@ pub struct Problem {
 }
 
 /// What a [`Problem`] is. All but `io_error` and the two notes count in `data_loss`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// A record whose payload checksum fails: that record is lost.
@@ -77,8 +79,9 @@ pub enum RunFormat {
 
 /// A histogram as kept: `[left, right, count]` in `f32`, the precision TensorBoard itself
 /// serves buckets in, at half the memory of `f64`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StoredHistogram {
+    #[serde(with = "crate::cache::codec::f32_triples")]
     pub buckets: Box<[[f32; 3]]>,
 }
 
@@ -95,40 +98,46 @@ impl From<Histogram> for StoredHistogram {
 }
 
 /// One image of an image summary.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ImageItem {
     pub width: u32,
     pub height: u32,
     /// Sniffed from the bytes (or as the writer gave it).
     pub content_type: String,
+    #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
 }
 
 /// One clip of an audio summary.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AudioItem {
     /// As the writer gave it; `audio/wav` if none.
     pub content_type: String,
+    #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PrCurve {
     /// `precision`, `recall`, `thresholds`, `tp`, `fp`, `tn`, `fn`, in that order.
     pub columns: [Vec<f64>; 7],
 }
 
 /// Which plugin owns a tag.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 enum PluginKind {
     Scalars,
     Histograms,
     Images,
     Audio,
     Text,
-    PrCurves { num_thresholds: u32 },
+    PrCurves {
+        num_thresholds: u32,
+    },
     CustomScalars,
     HParams,
+    /// A Keras model config (`graph_keras_model`): JSON in a string tensor.
+    KerasModel,
     Other,
 }
 
@@ -147,13 +156,19 @@ impl PluginKind {
             },
             "custom_scalars" => PluginKind::CustomScalars,
             "hparams" => PluginKind::HParams,
+            "graph_keras_model" => PluginKind::KerasModel,
             _ => PluginKind::Other,
         }
     }
 }
 
 /// The in-memory index of one run.
-#[derive(Debug, Default)]
+///
+/// The persistent cache (`crate::cache`) saves and restores it whole through serde, so every
+/// field is covered by construction: a new field needs `Serialize` and `Deserialize` (protobuf
+/// messages go through `crate::cache::codec::prost_message`). What it saves is checked against
+/// a fresh read by `tests/cache.rs`, answer by answer.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct RunIndex {
     pub scalars: ScalarTable,
     pub histograms: BTreeMap<String, Reservoir<StoredHistogram>>,
@@ -162,11 +177,18 @@ pub struct RunIndex {
     pub text: BTreeMap<String, Reservoir<String>>,
     pub pr_curves: BTreeMap<String, Reservoir<PrCurve>>,
     pub tensors: BTreeMap<String, Reservoir<Tensor>>,
+    #[serde(with = "crate::cache::codec::prost_message")]
     pub custom_scalars: Option<tb::Layout>,
+    #[serde(with = "crate::cache::codec::prost_message")]
     pub experiment: Option<hp::Experiment>,
+    #[serde(with = "crate::cache::codec::prost_message")]
     pub session_start: Option<hp::SessionStartInfo>,
+    #[serde(with = "crate::cache::codec::prost_message")]
     pub session_end: Option<hp::SessionEndInfo>,
+    /// Whether the run holds a graph of any kind (op graph, Keras config, run metadata).
     pub graph: bool,
+    /// The graphs themselves (see [`crate::graph`]).
+    pub graphs: crate::graph::RunGraphs,
     pub problems: Vec<Problem>,
     /// Records (or spans of bytes) lost to damage.
     pub data_loss: u64,
@@ -269,7 +291,7 @@ impl RunIndex {
             .flat_map(|r| r.items())
             .map(|s| s.item.values.len() * 8 + 64)
             .sum();
-        scalars + hist + images + text + pr + tensors
+        scalars + hist + images + text + pr + tensors + self.graphs.heap_bytes()
     }
 
     fn purge_from(&mut self, step: i64) {
@@ -403,6 +425,15 @@ impl Ingest<'_> {
                 }
             }
             PluginKind::HParams => {}
+            PluginKind::KerasModel => {
+                if let TensorValues::Bytes(b) = &t.values
+                    && let Some(json) = b.first()
+                {
+                    d.graph = true;
+                    let json = String::from_utf8_lossy(json).into_owned();
+                    d.graphs.set_keras(json, at.step, at.wall_time);
+                }
+            }
             PluginKind::Other => {
                 reservoir(&mut d.tensors, &tag, l.tensors).offer(at.step, at.wall_time, t);
             }
@@ -484,6 +515,19 @@ impl EventSink for Ingest<'_> {
     fn graph(&mut self, at: Stamp) {
         self.touch(at);
         self.data.graph = true;
+    }
+
+    fn graph_record(&mut self, at: Stamp, record: vizjobs_events::GraphRecord) {
+        self.graph(at);
+        self.data.graphs.set_op_graph(record, at.step, at.wall_time);
+    }
+
+    fn run_metadata(&mut self, at: Stamp, tag: String, run_metadata: Vec<u8>) {
+        self.touch(at);
+        self.data.graph = true;
+        self.data
+            .graphs
+            .set_run_metadata(tag, run_metadata, at.step, at.wall_time);
     }
 }
 

@@ -15,7 +15,7 @@ use crate::series::{Point, ScalarSeries};
 /// No successor known yet.
 const NO_GUESS: u32 = u32::MAX;
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Entry {
     tag: Box<str>,
     series: ScalarSeries,
@@ -32,13 +32,54 @@ pub enum Refused {
     TooManyTags,
 }
 
-/// Every scalar series of a run; see the module docs.
-#[derive(Debug, Default)]
+/// Every scalar series of a run; see the module docs. Saved (by the persistent cache) as its
+/// entries and latest series; the lookup by tag is rebuilt on loading.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "SavedTable")]
 pub struct ScalarTable {
     entries: Vec<Entry>,
+    #[serde(skip)]
     by_tag: FxHashMap<Box<[u8]>, u32>,
     /// The series that received the latest point.
     latest: Option<u32>,
+}
+
+/// A [`ScalarTable`] as saved, before its lookup is rebuilt.
+#[derive(serde::Deserialize)]
+struct SavedTable {
+    entries: Vec<Entry>,
+    latest: Option<u32>,
+}
+
+impl TryFrom<SavedTable> for ScalarTable {
+    type Error = String;
+
+    /// Rebuilds the lookup, refusing what the table itself could never hold (a repeated tag, an
+    /// index out of range), so damage that passed the checksum cannot break an invariant.
+    fn try_from(saved: SavedTable) -> Result<Self, String> {
+        let count = saved.entries.len();
+        let in_range = |i: u32| (i as usize) < count;
+        if saved.latest.is_some_and(|i| !in_range(i))
+            || saved
+                .entries
+                .iter()
+                .any(|e| e.successor != NO_GUESS && !in_range(e.successor))
+        {
+            return Err("a scalar series index out of range".to_owned());
+        }
+        let mut by_tag = FxHashMap::default();
+        for (i, e) in saved.entries.iter().enumerate() {
+            let index = u32::try_from(i).map_err(|_| "too many scalar tags".to_owned())?;
+            if by_tag.insert(e.tag.as_bytes().into(), index).is_some() {
+                return Err(format!("scalar tag {:?} twice", e.tag));
+            }
+        }
+        Ok(ScalarTable {
+            entries: saved.entries,
+            by_tag,
+            latest: saved.latest,
+        })
+    }
 }
 
 impl ScalarTable {

@@ -11,6 +11,8 @@
 
 /// Points per chunk.
 pub const CHUNK_POINTS: usize = 1024;
+/// Room made for a series' first chunk, which grows as points come.
+const FIRST_CHUNK_POINTS: usize = 128;
 
 /// One point as served.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,9 +22,11 @@ pub struct Point {
     pub value: f32,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Chunk {
+    #[serde(with = "crate::cache::codec::f32_bytes")]
     values: Vec<f32>,
+    #[serde(with = "serde_bytes")]
     stamps: Vec<u8>,
     min_step: i64,
     max_step: i64,
@@ -34,11 +38,11 @@ struct Chunk {
 }
 
 impl Chunk {
-    /// An empty chunk with room for a full chunk of regular points.
-    fn open() -> Self {
+    /// An empty chunk with room for `points` regular points (it grows beyond if needed).
+    fn open(points: usize) -> Self {
         Chunk {
-            values: Vec::with_capacity(CHUNK_POINTS),
-            stamps: Vec::with_capacity(CHUNK_POINTS * 4),
+            values: Vec::with_capacity(points),
+            stamps: Vec::with_capacity(points * 4),
             min_step: i64::MAX,
             max_step: i64::MIN,
             ..Default::default()
@@ -105,8 +109,9 @@ impl Chunk {
     }
 }
 
-/// Every point of one scalar tag of one run.
-#[derive(Debug)]
+/// Every point of one scalar tag of one run. The persistent cache saves the chunks as they are
+/// (compact bytes), so a restored series costs what it did in memory.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct ScalarSeries {
     chunks: Vec<Chunk>,
     len: usize,
@@ -151,7 +156,15 @@ impl ScalarSeries {
         if let Some(full) = self.chunks.last_mut() {
             full.seal();
         }
-        self.chunks.push(Chunk::open());
+        // A series' first chunk starts small: a sweep of 10,000 runs has 50,000 short series,
+        // and a full chunk's room for each (8 KiB) would be touched once and, shrunk at the end
+        // of the pass, left as holes the allocator cannot return (400 MB of peak memory).
+        let room = if self.chunks.is_empty() {
+            FIRST_CHUNK_POINTS
+        } else {
+            CHUNK_POINTS
+        };
+        self.chunks.push(Chunk::open(room));
         self.chunks.last_mut().expect("pushed above")
     }
 

@@ -11,6 +11,9 @@ pub struct SourceFile {
     /// Path relative to the logdir, `/`-separated.
     pub rel_path: String,
     pub size: u64,
+    /// What changes when the file's content does, if the storage says: an object's ETag, or a
+    /// local file's inode and modification time. The persistent cache compares it.
+    pub version: Option<String>,
 }
 
 /// Read access to a logdir.
@@ -21,6 +24,23 @@ pub trait LogSource: Send + Sync {
     fn size(&self, rel_path: &str) -> io::Result<u64>;
     /// A reader positioned at `offset`.
     fn open_at(&self, rel_path: &str, offset: u64) -> io::Result<Box<dyn Read + Send>>;
+
+    /// The `len` bytes at `offset` (fewer at the end of the file).
+    fn read_range(&self, rel_path: &str, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(len);
+        self.open_at(rel_path, offset)?
+            .take(len as u64)
+            .read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    /// Whether an unchanged [`SourceFile::version`] with an unchanged size proves the bytes
+    /// unchanged (an ETag, a hash of the content), so a restored file need not be read to be
+    /// checked. A modification time proves nothing: a file can be rewritten within its
+    /// granularity.
+    fn versions_identify_content(&self) -> bool {
+        false
+    }
 }
 
 /// A logdir on a local (or mounted) file system. Symlinks are followed; loops are skipped.
@@ -112,8 +132,13 @@ impl LogSource for LocalDisk {
             let Some(rel_path) = relative(&self.root, entry.path()) else {
                 continue;
             };
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            out.push(SourceFile { rel_path, size });
+            let meta = entry.metadata().ok();
+            let size = meta.as_ref().map_or(0, |m| m.len());
+            out.push(SourceFile {
+                rel_path,
+                size,
+                version: meta.as_ref().and_then(local_version),
+            });
         }
         Ok(out)
     }
@@ -139,6 +164,22 @@ impl LogSource for LocalDisk {
         f.seek(SeekFrom::Start(offset))?;
         Ok(Box::new(f))
     }
+}
+
+/// A local file's inode and modification time (nanoseconds since the epoch).
+fn local_version(meta: &std::fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!(
+        "{}:{}:{}",
+        meta.dev(),
+        meta.ino(),
+        modified.as_nanos()
+    ))
 }
 
 /// The real path of an open file.

@@ -41,6 +41,29 @@ pub trait EventSink {
     fn session_start(&mut self, at: Stamp);
     /// A graph (`graph_def` or `meta_graph_def`) was recorded.
     fn graph(&mut self, at: Stamp);
+    /// A graph record with its serialized bytes, still undecoded: a large graph is decoded
+    /// only when someone looks at it. By default only its presence is reported ([`Self::graph`]).
+    fn graph_record(&mut self, at: Stamp, record: GraphRecord) {
+        let _ = record;
+        self.graph(at);
+    }
+    /// A `RunMetadata` recorded under `tag` (`Event.tagged_run_metadata`), undecoded. Ignored
+    /// by default.
+    fn run_metadata(&mut self, at: Stamp, tag: String, run_metadata: Vec<u8>) {
+        let _ = (at, tag, run_metadata);
+    }
+}
+
+/// A graph as an event carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GraphRecord {
+    /// A serialized `tensorflow.GraphDef` (`Event.graph_def`).
+    TfGraphDef(Vec<u8>),
+    /// A serialized `tensorflow.MetaGraphDef` (`Event.meta_graph_def`), whose `graph_def` is
+    /// the graph.
+    TfMetaGraphDef(Vec<u8>),
+    /// A serialized `mindspore.irpb.GraphProto` (MindSpore's `Event.graph_def`).
+    MindSpore(Vec<u8>),
 }
 
 /// Decodes one record payload of the given format.
@@ -238,8 +261,14 @@ fn decode_tf(payload: &[u8], sink: &mut impl EventSink) -> Result<(), DecodeErro
     if let Some(version) = &event.file_version {
         sink.file_version(at, version);
     }
-    if event.graph_def.is_some() || event.meta_graph_def.is_some() {
-        sink.graph(at);
+    // TensorBoard shows the `graph_def` when an event has both.
+    if let Some(graph) = event.graph_def {
+        sink.graph_record(at, GraphRecord::TfGraphDef(graph));
+    } else if let Some(meta) = event.meta_graph_def {
+        sink.graph_record(at, GraphRecord::TfMetaGraphDef(meta));
+    }
+    if let Some(tagged) = event.tagged_run_metadata {
+        sink.run_metadata(at, tagged.tag, tagged.run_metadata);
     }
     if event
         .session_log
@@ -307,8 +336,8 @@ fn decode_ms(payload: &[u8], sink: &mut impl EventSink) -> Result<(), DecodeErro
     if let Some(version) = &event.version {
         sink.file_version(at, version);
     }
-    if event.graph_def.is_some() {
-        sink.graph(at);
+    if let Some(graph) = event.graph_def {
+        sink.graph_record(at, GraphRecord::MindSpore(graph));
     }
     for value in event.summary.map(|s| s.value).unwrap_or_default() {
         if let Some(v) = value.scalar_value {

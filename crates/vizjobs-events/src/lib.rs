@@ -18,8 +18,8 @@ pub mod tf_record;
 pub mod value;
 mod wire;
 
-pub use event::{DecodeError, EventFormat, EventSink, decode_event};
-pub use tf_record::{FramingProblem, Next, ProblemKind, Record, RecordReader};
+pub use event::{DecodeError, EventFormat, EventSink, GraphRecord, decode_event};
+pub use tf_record::{FramingProblem, Next, ProblemKind, Record, RecordReader, ResumePoint};
 pub use value::{
     Histogram, ImageData, PluginInfo, Stamp, TaggedValue, Tensor, TensorValues, ValueData,
 };

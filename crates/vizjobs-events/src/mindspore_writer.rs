@@ -74,6 +74,15 @@ pub fn version_event(wall_time: f64) -> Vec<u8> {
     out
 }
 
+/// The payload of a graph event: `wall_time` and a serialized `GraphProto` (no step), as
+/// `SummaryRecord(network=...)` writes it after the version event.
+pub fn graph_event(wall_time: f64, graph_proto: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(graph_proto.len() + 16);
+    encoding::double::encode(1, &wall_time, &mut out);
+    encode_bytes(4, graph_proto, &mut out);
+    out
+}
+
 /// The payload of one summary event holding `values` (in the order given).
 pub fn summary_event(wall_time: f64, step: i64, values: &[(&str, MsValue<'_>)]) -> Vec<u8> {
     let mut summary = Vec::new();
@@ -170,6 +179,11 @@ impl<W: Write> MindSporeWriter<W> {
         values: &[(&str, MsValue<'_>)],
     ) -> io::Result<()> {
         self.write_payload(&summary_event(wall_time, step, values))
+    }
+
+    /// Writes a graph event holding a serialized `GraphProto` (see [`crate::proto::ms_graph`]).
+    pub fn write_graph(&mut self, wall_time: f64, graph_proto: &[u8]) -> io::Result<()> {
+        self.write_payload(&graph_event(wall_time, graph_proto))
     }
 
     fn write_payload(&mut self, payload: &[u8]) -> io::Result<()> {

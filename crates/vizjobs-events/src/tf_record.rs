@@ -80,6 +80,17 @@ pub enum Next<'a> {
     NeedMore,
 }
 
+/// Where a reader stands between two fills, as far as a new reader needs to know to go on
+/// exactly as this one would (a persistent cache keeps it): the first byte not yet consumed, and
+/// whether the reader is looking for the next valid record after damage. Bytes of a record not
+/// yet complete are not part of it: a reader made with [`RecordReader::resume_from`] reads them
+/// again from `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResumePoint {
+    pub offset: u64,
+    pub resynchronising: bool,
+}
+
 /// Resumable TFRecord reader; see the module docs.
 #[derive(Debug, Default)]
 pub struct RecordReader {
@@ -100,6 +111,33 @@ impl RecordReader {
     /// A reader positioned at the start of a file.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A reader that goes on from `point` (taken from another reader by
+    /// [`resume_point`](Self::resume_point)); fill it from `point.offset`.
+    pub fn resume_from(point: ResumePoint) -> Self {
+        RecordReader {
+            base: point.offset,
+            scan: point.resynchronising.then_some(0),
+            ..Self::default()
+        }
+    }
+
+    /// Where this reader stands, for [`resume_from`](Self::resume_from). Meaningful once
+    /// [`next_record`](Self::next_record) has answered [`Next::NeedMore`] (every buffered
+    /// record drained): the scan position then equals the consumed offset.
+    pub fn resume_point(&self) -> ResumePoint {
+        ResumePoint {
+            offset: self.consumed_to(),
+            resynchronising: self.scan.is_some(),
+        }
+    }
+
+    /// The consumed bytes still buffered and the file offset of the first: what the reader
+    /// went past since its last fill. They stay until the next fill, so a caller that wants to
+    /// remember the bytes just before [`consumed_to`](Self::consumed_to) takes them here.
+    pub fn consumed_bytes(&self) -> (u64, &[u8]) {
+        (self.base, &self.buf[..self.start])
     }
 
     /// File offset where the next [`fill_from`](Self::fill_from) must continue reading.
@@ -292,6 +330,30 @@ mod tests {
                 Next::Problem(p) => problems.push(p),
                 Next::NeedMore => return (records, problems),
             }
+        }
+    }
+
+    #[test]
+    fn a_reader_resumed_from_a_point_goes_on_as_the_original() {
+        // Good records, damage in the middle of the stream, then more good records: cut the
+        // stream at every offset, carry the reader over at the cut, and compare with one pass.
+        let mut bytes = framed(&[b"alpha", b"beta"]);
+        bytes.extend_from_slice(b"\x07garbage that is not a record header at all");
+        bytes.extend(framed(&[b"gamma", b"delta", b"epsilon"]));
+        let mut whole = RecordReader::new();
+        whole.extend(&bytes);
+        let want = drain(&mut whole);
+        for cut in 0..=bytes.len() {
+            let mut first = RecordReader::new();
+            first.extend(&bytes[..cut]);
+            let (mut records, mut problems) = drain(&mut first);
+            let point = first.resume_point();
+            let mut second = RecordReader::resume_from(point);
+            second.extend(&bytes[point.offset as usize..]);
+            let (more_records, more_problems) = drain(&mut second);
+            records.extend(more_records);
+            problems.extend(more_problems);
+            assert_eq!((records, problems), want, "cut at {cut}");
         }
     }
 

@@ -153,6 +153,7 @@ pub struct AudioData {
 
 /// A dense tensor with its values widened to one of four kinds.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Tensor {
     /// e.g. `float32`, `int64`, `string`.
     pub dtype: &'static str,
@@ -161,6 +162,7 @@ pub struct Tensor {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum TensorValues {
     Float(Vec<f64>),
     Int(Vec<i64>),
@@ -341,6 +343,42 @@ fn from_raw(dtype: i32, raw: &[u8]) -> TensorValues {
         d::UINT64 => TensorValues::Int(each(raw, |b| u64::from_le_bytes(b) as i64)),
         d::BOOL => TensorValues::Bool(each(raw, |b: [u8; 1]| b[0] != 0)),
         _ => TensorValues::Float(Vec::new()),
+    }
+}
+
+/// The `'static` name equal to `name` among those a [`Tensor::dtype`] takes, to rebuild a
+/// tensor from a saved copy; `None` for a name no decoder gives.
+pub fn known_dtype_name(name: &str) -> Option<&'static str> {
+    (0..=32)
+        .map(tf_dtype_name)
+        .chain(ms::DATA_TYPE_NAMES.iter().copied())
+        .chain(["undefined"])
+        .find(|known| *known == name)
+}
+
+/// A [`Tensor`] as saved, its dtype name not yet the decoders' `'static` one.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct SavedTensor {
+    dtype: String,
+    shape: Vec<i64>,
+    values: TensorValues,
+}
+
+/// Written by hand: a derived impl would borrow the `&'static str` from the input.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Tensor {
+    /// A dtype name no decoder gives is refused.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let saved = SavedTensor::deserialize(d)?;
+        let dtype = known_dtype_name(&saved.dtype).ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown tensor dtype {:?}", saved.dtype))
+        })?;
+        Ok(Tensor {
+            dtype,
+            shape: saved.shape,
+            values: saved.values,
+        })
     }
 }
 

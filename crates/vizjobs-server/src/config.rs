@@ -63,6 +63,9 @@ pub struct ServerConfig {
     /// How long a token lookup is reused; a revocation made outside this process (a password
     /// change by `vizjobs admin`, another replica) takes up to this long to apply here.
     pub token_cache_ttl: Duration,
+    /// After SIGTERM, how long `/readyz` answers 503 while every request is still served, so
+    /// that a load balancer or Kubernetes stops sending new requests before the listener closes.
+    pub shutdown_delay: Duration,
 }
 
 impl ServerConfig {
@@ -89,6 +92,7 @@ impl ServerConfig {
             header_read_timeout: crate::http::HEADER_READ_TIMEOUT,
             connection_limits: crate::http::ConnectionLimits::for_this_process(),
             token_cache_ttl: crate::auth::token_cache::TOKEN_CACHE_TTL,
+            shutdown_delay: Duration::ZERO,
         }
     }
 }
@@ -115,6 +119,7 @@ impl std::fmt::Debug for ServerConfig {
             header_read_timeout,
             connection_limits,
             token_cache_ttl,
+            shutdown_delay,
         } = self;
         f.debug_struct("ServerConfig")
             .field("listen", listen)
@@ -135,6 +140,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("header_read_timeout", header_read_timeout)
             .field("connection_limits", connection_limits)
             .field("token_cache_ttl", token_cache_ttl)
+            .field("shutdown_delay", shutdown_delay)
             .finish()
     }
 }

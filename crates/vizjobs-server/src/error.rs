@@ -76,6 +76,8 @@ impl IntoResponse for AppError {
         let status = StatusCode::from_u16(self.api.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(self.api.body())).into_response();
+        // For layers that answer people rather than clients (`dashboard::landing`).
+        response.extensions_mut().insert(self.api.clone());
         if let Some(secs) = self.retry_after
             && let Ok(value) = HeaderValue::from_str(&secs.to_string())
         {

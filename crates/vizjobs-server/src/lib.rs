@@ -169,6 +169,7 @@ impl App {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             auth,
+            draining: Arc::default(),
         };
         Ok(Self {
             state,
@@ -179,17 +180,20 @@ impl App {
     /// The whole HTTP application.
     pub fn router(&self) -> Router {
         let state = self.state.clone();
-        let protected = Router::new()
+        let api = Router::new()
             .nest("/v1/{project_id}", api::routes())
-            .merge(dashboard::routes())
             .route_layer(from_fn_with_state(state.clone(), auth::require_project));
+        let dashboards = dashboard::routes()
+            .route_layer(from_fn_with_state(state.clone(), auth::require_project))
+            .route_layer(from_fn(dashboard::landing::html_errors));
         let metrics_route = if state.config.metrics_private {
             get(private_metrics)
         } else {
             get(metrics::endpoint)
         };
         Router::new()
-            .merge(protected)
+            .merge(api)
+            .merge(dashboards)
             .route("/", get(static_files::console_page))
             .route("/assets/{*path}", get(static_files::assets))
             .route("/healthz", get(health::healthz))
@@ -239,6 +243,21 @@ impl App {
             header_read_timeout: self.state.config.header_read_timeout,
             limits: self.state.config.connection_limits,
             health: Some(health),
+        };
+        // Drain first: the replica says it is not ready and keeps serving, so that balancers
+        // take it out of rotation before the listener closes and no request meets a closed port.
+        let draining = self.state.draining.clone();
+        let delay = self.state.config.shutdown_delay;
+        let shutdown = async move {
+            shutdown.await;
+            draining.store(true, std::sync::atomic::Ordering::SeqCst);
+            if !delay.is_zero() {
+                tracing::info!(
+                    seconds = delay.as_secs_f64(),
+                    "draining: /readyz answers 503 before the listener closes"
+                );
+                tokio::time::sleep(delay).await;
+            }
         };
         http::serve(listener, router, shutdown, options).await;
         let _ = stop_tx.send(true);

@@ -37,6 +37,73 @@ pub struct Metrics {
     requests: Family<RouteLabels, Counter>,
     latency: Family<RouteOnly, Histogram>,
     jobs: Family<StatusLabels, Gauge>,
+    /// This replica's dashboards (see `BoardCounts`): per replica, so that a fleet shows where
+    /// each job's board is held.
+    boards_registered: Gauge,
+    boards_loaded: Gauge,
+    boards_memory_bytes: Gauge,
+    /// The runner's reads and its persistent cache (`LoadCounters`), mirrored at each scrape.
+    load: LoadMetrics,
+}
+
+struct LoadMetrics {
+    bytes_fetched: Counter,
+    cache_hits: Counter,
+    cache_misses: Counter,
+    cache_rejected: Counter,
+    cache_bytes_restored: Counter,
+    cache_bytes_saved: Counter,
+    cache_evicted: Counter,
+}
+
+impl LoadMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        let mut counter = |name: &str, help: &str| {
+            let counter = Counter::default();
+            registry.register(name, help, counter.clone());
+            counter
+        };
+        LoadMetrics {
+            bytes_fetched: counter(
+                "log_bytes_fetched",
+                "Bytes the dashboards read from the logs' storage (disk or object storage)",
+            ),
+            cache_hits: counter("cache_hits", "Runs restored from the persistent cache"),
+            cache_misses: counter(
+                "cache_misses",
+                "Runs read fresh although the persistent cache is on",
+            ),
+            cache_rejected: counter(
+                "cache_rejected",
+                "Cache entries found damaged, of another format, or out of date with their files",
+            ),
+            cache_bytes_restored: counter(
+                "cache_bytes_restored",
+                "Bytes of cache entries restored",
+            ),
+            cache_bytes_saved: counter("cache_bytes_saved", "Bytes of cache entries written"),
+            cache_evicted: counter(
+                "cache_evicted",
+                "Cache entries deleted to keep the cache under its size limit",
+            ),
+        }
+    }
+
+    /// The runner keeps the totals; the counters take their values.
+    fn set(&self, c: crate::dashboard::LoadCounters) {
+        use std::sync::atomic::Ordering::Relaxed;
+        for (counter, value) in [
+            (&self.bytes_fetched, c.bytes_fetched),
+            (&self.cache_hits, c.cache_hits),
+            (&self.cache_misses, c.cache_misses),
+            (&self.cache_rejected, c.cache_rejected),
+            (&self.cache_bytes_restored, c.cache_bytes_restored),
+            (&self.cache_bytes_saved, c.cache_bytes_saved),
+            (&self.cache_evicted, c.cache_evicted),
+        ] {
+            counter.inner().store(value, Relaxed);
+        }
+    }
 }
 
 impl Default for Metrics {
@@ -58,11 +125,34 @@ impl Default for Metrics {
             latency.clone(),
         );
         registry.register("jobs", "Visualization jobs by status", jobs.clone());
+        let boards_registered = Gauge::default();
+        let boards_loaded = Gauge::default();
+        let boards_memory_bytes = Gauge::default();
+        registry.register(
+            "boards_registered",
+            "Dashboards started in this replica, loaded or not",
+            boards_registered.clone(),
+        );
+        registry.register(
+            "boards_loaded",
+            "Dashboards whose logs this replica holds in memory",
+            boards_loaded.clone(),
+        );
+        registry.register(
+            "boards_memory_bytes",
+            "Heap bytes of the dashboards this replica holds",
+            boards_memory_bytes.clone(),
+        );
+        let load = LoadMetrics::register(&mut registry);
         Self {
             registry,
             requests,
             latency,
             jobs,
+            load,
+            boards_registered,
+            boards_loaded,
+            boards_memory_bytes,
         }
     }
 }
@@ -81,6 +171,13 @@ impl Metrics {
                 })
                 .set(n);
         }
+    }
+
+    pub fn set_boards(&self, boards: crate::dashboard::BoardCounts) {
+        let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        self.boards_registered.set(gauge(boards.registered));
+        self.boards_loaded.set(gauge(boards.loaded));
+        self.boards_memory_bytes.set(gauge(boards.memory_bytes));
     }
 
     pub fn render(&self) -> String {
@@ -148,6 +245,11 @@ pub async fn endpoint(State(state): State<AppState>) -> Response {
         Ok(counts) => state.metrics.set_jobs(&counts),
         Err(err) => tracing::warn!("metrics: cannot count jobs: {err}"),
     }
+    state.metrics.set_boards(state.lifecycle.runner().boards());
+    state
+        .metrics
+        .load
+        .set(state.lifecycle.runner().load_counters());
     (
         [(
             axum::http::header::CONTENT_TYPE,

@@ -153,7 +153,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
             ("project_id", Type::String, "the job's project"),
             ("job_id", Type::Integer, "the job"),
         ];
-        for operation in [&mut item.get].into_iter().flatten() {
+        for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
             let list = operation.parameters.get_or_insert_with(Vec::new);
             for (i, (name, kind, description)) in params.iter().enumerate() {
                 let param = ParameterBuilder::new()
@@ -205,13 +205,19 @@ mod tests {
             .keys()
             .filter(|p| p.contains("/data/"))
             .collect();
-        assert_eq!(data.len(), 13, "{data:?}");
+        assert_eq!(data.len(), 19, "{data:?}");
         for path in data {
             assert!(
                 path.starts_with("/vj/{project_id}/{job_id}/data/"),
                 "{path}"
             );
-            let get = doc.paths.paths[path].get.as_ref().expect("a GET");
+            // Every data route is a GET but `data/scalars_multirun`, a POST that only reads.
+            let item = &doc.paths.paths[path];
+            let get = item
+                .get
+                .as_ref()
+                .or(item.post.as_ref())
+                .expect("a GET or a POST");
             let names: Vec<&str> = get
                 .parameters
                 .iter()

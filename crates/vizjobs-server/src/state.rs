@@ -1,6 +1,7 @@
 //! The state every handler shares.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use vizjobs_store::Store;
 
@@ -21,6 +22,9 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
     pub auth: Arc<Auth>,
+    /// Set once shutdown was asked for: `/readyz` then answers 503 while requests are still
+    /// served, for `ServerConfig::shutdown_delay`.
+    pub draining: Arc<AtomicBool>,
 }
 
 impl AppState {

@@ -35,7 +35,7 @@ pub async fn console_page() -> Response {
     with_csp(respond(vizjobs_web::console_html()))
 }
 
-fn with_csp(mut response: Response) -> Response {
+pub(crate) fn with_csp(mut response: Response) -> Response {
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         header::HeaderValue::from_static(

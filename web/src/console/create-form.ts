@@ -1,6 +1,6 @@
 /**
- * The create-job form. Each field is checked as the API would (same messages, see
- * validate.ts) before sending; what the API still refuses (e.g. a `train_url` outside the
+ * The create-job form. Each field is checked by the API's rules (validate.ts) before sending,
+ * with messages written for people; what the API still refuses (e.g. a `train_url` outside the
  * allowed roots) comes back with its error code and is shown the same way.
  */
 import { el, uid } from "../common/dom";
@@ -9,7 +9,7 @@ import { createBody, MAX_DESC_CHARS, MAX_NAME_CHARS, validateCreate, type Create
 
 export function createJobForm(api: ConsoleApi, onCreated: (name: string) => void, onCancel: () => void): HTMLFormElement {
   const fields = {
-    job_name: el("input", { type: "text", name: "job_name", maxLength: 64, required: true, placeholder: "e.g. resnet50-run1" }),
+    job_name: el("input", { type: "text", name: "job_name", maxLength: MAX_NAME_CHARS, required: true, placeholder: "e.g. resnet50-run1" }),
     job_desc: el("textarea", { name: "job_desc", rows: 2 }),
     train_url: el("input", { type: "text", name: "train_url", required: true, placeholder: "/bucket/path/to/logs/ or a local log folder" }),
     job_type: el(
@@ -20,15 +20,16 @@ export function createJobForm(api: ConsoleApi, onCreated: (name: string) => void
     ),
     schedule_hours: el("input", { type: "number", name: "schedule_hours", min: 0, max: 24, step: 1, placeholder: "never" }),
   };
-  const errors = new Map<keyof CreateForm, HTMLElement>();
-  const help: Record<keyof CreateForm, string> = {
+  type Field = keyof typeof fields;
+  const errors = new Map<Field, HTMLElement>();
+  const help: Record<Field, string> = {
     job_name: `1–${MAX_NAME_CHARS} letters, digits, _ or -`,
     job_desc: `Optional, at most ${MAX_DESC_CHARS} characters`,
     train_url: "Folder with the training logs",
     job_type: "",
     schedule_hours: "Stop automatically after 0–24 hours (empty or 0: never)",
   };
-  const labels: Record<keyof CreateForm, string> = {
+  const labels: Record<Field, string> = {
     job_name: "Name",
     job_desc: "Description",
     train_url: "Log folder (train_url)",
@@ -44,8 +45,9 @@ export function createJobForm(api: ConsoleApi, onCreated: (name: string) => void
     train_url: fields.train_url.value,
     job_type: fields.job_type.value,
     schedule_hours: fields.schedule_hours.value,
+    schedule_bad_input: fields.schedule_hours.validity.badInput,
   });
-  const show = (only?: keyof CreateForm) => {
+  const show = (only?: Field) => {
     const found = validateCreate(read());
     for (const [key, node] of errors) {
       if (only && key !== only) continue;
@@ -55,7 +57,7 @@ export function createJobForm(api: ConsoleApi, onCreated: (name: string) => void
     return found;
   };
 
-  const rows = (Object.keys(fields) as (keyof CreateForm)[]).map((key) => {
+  const rows = (Object.keys(fields) as Field[]).map((key) => {
     const control = fields[key];
     control.id = uid(`create-${key}`);
     const error = el("span", { class: "field-error", id: uid("err"), "aria-live": "polite" });
@@ -79,7 +81,7 @@ export function createJobForm(api: ConsoleApi, onCreated: (name: string) => void
         e.preventDefault();
         formError.textContent = "";
         const found = show();
-        const first = (Object.keys(found) as (keyof CreateForm)[])[0];
+        const first = (Object.keys(fields) as Field[]).find((key) => found[key]);
         if (first) {
           fields[first].focus();
           return;

@@ -1,6 +1,7 @@
 /**
  * The jobs view: toolbar (search, status filter, page size, new job), the jobs table with
- * sortable columns, paging, per-job actions (stop, restart, delete with confirmation), and a
+ * sortable columns, paging, per-job actions (stop and delete with confirmation, restart), the
+ * list's state kept in the address (list-url.ts), and a
  * poll that keeps statuses fresh (faster while a job is between states, paused while the tab
  * is hidden).
  */
@@ -9,6 +10,7 @@ import { formatDateTime, formatDuration, jobTypeLabel } from "../common/format";
 import { ApiFailure, type ConsoleApi, type Job, type ListQuery, type SortKey } from "./api";
 import { createJobForm } from "./create-form";
 import { canDelete, canRestart, canStop, humanStatus, isTransient, RUNNING, statusName, statusTone } from "./status";
+import { PAGE_SIZES, queryFromSearch, searchOf, STATUS_FILTERS, statusFilterOf } from "./list-url";
 import { MAX_SEARCH_CHARS } from "./validate";
 
 const POLL_MS = 5000;
@@ -19,19 +21,12 @@ const COLUMNS: { key: SortKey | null; label: string }[] = [
   { key: "job_name", label: "Name" },
   // The API cannot sort by type, so the column has no sort button.
   { key: null, label: "Type" },
+  { key: null, label: "Log folder" },
   { key: "status", label: "Status" },
   { key: "create_time", label: "Created" },
   { key: "duration", label: "Running for" },
   { key: null, label: "Dashboard" },
   { key: null, label: "Actions" },
-];
-
-const STATUS_FILTERS: { label: string; codes: number[] }[] = [
-  { label: "All statuses", codes: [] },
-  { label: "Running", codes: [8] },
-  { label: "Starting", codes: [1, 7] },
-  { label: "Stopped or ended", codes: [9, 10, 12, 13] },
-  { label: "Failed", codes: [11, 14] },
 ];
 
 export class JobsView {
@@ -43,7 +38,8 @@ export class JobsView {
   private readonly pager = el("nav", { class: "pager", "aria-label": "Pages" });
   private readonly createSlot = el("div", { class: "create-slot" });
   private readonly newButton: HTMLButtonElement;
-  private query: ListQuery = { page: 1, per_page: 10, sort_by: "create_time", order: "desc", search_content: "", status: [] };
+  // Kept in the address (list-url.ts), so a reload shows the same list.
+  private query: ListQuery = queryFromSearch(window.location.search);
   private total = 0;
   private limit: number | null = null;
   private jobs: Job[] = [];
@@ -58,6 +54,7 @@ export class JobsView {
       type: "search",
       maxLength: MAX_SEARCH_CHARS,
       placeholder: "part of a job name",
+      value: this.query.search_content,
       oninput: () => {
         window.clearTimeout(this.searchTimer);
         this.searchTimer = window.setTimeout(() => {
@@ -74,7 +71,7 @@ export class JobsView {
           void this.load();
         },
       },
-      ...STATUS_FILTERS.map((f, i) => el("option", { value: String(i) }, f.label)),
+      ...STATUS_FILTERS.map((f, i) => el("option", { value: String(i), selected: f === statusFilterOf(this.query) }, f.label)),
     );
     const perPage = el(
       "select",
@@ -84,7 +81,7 @@ export class JobsView {
           void this.load();
         },
       },
-      ...[10, 20, 50, 100].map((n) => el("option", { value: String(n) }, String(n))),
+      ...PAGE_SIZES.map((n) => el("option", { value: String(n), selected: n === this.query.per_page }, String(n))),
     );
     this.newButton = el("button", { type: "button", class: "primary", onclick: () => this.openCreate() }, "New job");
     this.root.append(
@@ -163,6 +160,7 @@ export class JobsView {
   async load(): Promise<void> {
     window.clearTimeout(this.timer);
     if (this.stopped) return;
+    this.rememberQuery();
     try {
       const list = await this.api.list(this.query);
       this.jobs = list.jobs;
@@ -186,6 +184,14 @@ export class JobsView {
     if (!document.hidden && !this.stopped) {
       const fast = this.jobs.some((j) => isTransient(j.status));
       this.timer = window.setTimeout(() => void this.load(), fast ? FAST_POLL_MS : POLL_MS);
+    }
+  }
+
+  /** Writes the list's state into the address, without a history entry per keystroke. */
+  private rememberQuery(): void {
+    const search = searchOf(this.query);
+    if (search !== window.location.search) {
+      window.history.replaceState(window.history.state, "", `${window.location.pathname}${search}${window.location.hash}`);
     }
   }
 
@@ -269,6 +275,7 @@ export class JobsView {
       el("td", { class: "num" }, String(job.job_id)),
       el("td", {}, el("div", { class: "job-name" }, job.job_name), job.job_desc && el("div", { class: "muted small-text desc" }, job.job_desc)),
       el("td", { class: "job-type" }, job.job_type ? jobTypeLabel(job.job_type) : el("span", { class: "muted" }, "–")),
+      el("td", { class: "train-url", title: job.train_url }, el("code", {}, job.train_url)),
       el(
         "td",
         {},
@@ -286,22 +293,44 @@ export class JobsView {
       el(
         "td",
         { class: "actions" },
-        action("Stop", canStop(job.status), () => this.api.stop(job.job_id)),
+        action("Stop", canStop(job.status), () =>
+          this.confirm({
+            title: `Stop job ${job.job_name}?`,
+            text: "Its dashboard closes for everyone viewing it. The job and its logs are kept; Restart brings the dashboard back.",
+            button: "Stop",
+            run: () => this.api.stop(job.job_id),
+            done: `Job ${job.job_name} is stopping.`,
+          }),
+        ),
         action("Restart", canRestart(job.status), () => this.api.restart(job.job_id)),
-        action("Delete", canDelete(job.status), () => this.confirmDelete(job), "danger"),
+        action(
+          "Delete",
+          canDelete(job.status),
+          () =>
+            this.confirm({
+              title: `Delete job ${job.job_name}?`,
+              text: "Its dashboard stops and the job is removed. The training logs are not touched.",
+              button: "Delete",
+              danger: true,
+              run: () => this.api.remove(job.job_id),
+              done: `Job ${job.job_name} deleted.`,
+            }),
+          "danger",
+        ),
       ),
     );
   }
 
-  private confirmDelete(job: Job): Promise<void> {
+  /** Asks before an action that closes or removes something; runs it on confirmation. */
+  private confirm(action: { title: string; text: string; button: string; danger?: boolean; run: () => Promise<void>; done: string }): Promise<void> {
     return new Promise((resolve, reject) => {
-      const confirm = el("button", { type: "button", class: "primary danger-fill" }, "Delete");
+      const confirm = el("button", { type: "button", class: action.danger ? "primary danger-fill" : "primary" }, action.button);
       const cancel = el("button", { type: "button", autofocus: true }, "Cancel");
       const dialog = el(
         "dialog",
         { class: "confirm-dialog", "aria-labelledby": "confirm-title" },
-        el("h2", { id: "confirm-title" }, `Delete job ${job.job_name}?`),
-        el("p", {}, "Its dashboard stops and the job is removed. The training logs are not touched."),
+        el("h2", { id: "confirm-title" }, action.title),
+        el("p", {}, action.text),
         el("div", { class: "form-actions" }, confirm, cancel),
       );
       let settled = false;
@@ -314,8 +343,8 @@ export class JobsView {
           resolve();
           return;
         }
-        this.api.remove(job.job_id).then(() => {
-          this.notify(`Job ${job.job_name} deleted.`);
+        action.run().then(() => {
+          this.notify(action.done);
           resolve();
         }, reject);
       };

@@ -2,8 +2,10 @@
 import "../common/base.css";
 import "./console.css";
 import { el } from "../common/dom";
+import { applyTheme } from "../common/theme";
 import { ConsoleApi, type Session } from "./api";
 import { JobsView } from "./jobs";
+import { returnPath } from "./list-url";
 import { loginView } from "./login";
 
 class ConsoleApp {
@@ -17,7 +19,7 @@ class ConsoleApp {
   async start(): Promise<void> {
     try {
       const session = await this.api.restore();
-      if (session) this.showJobs(session);
+      if (session) this.enter(session);
       else this.showLogin();
     } catch (e) {
       this.host.replaceChildren(
@@ -29,7 +31,14 @@ class ConsoleApp {
   private showLogin(): void {
     this.jobs?.destroy();
     this.jobs = null;
-    this.host.replaceChildren(loginView(this.api, (s) => this.showJobs(s)));
+    this.host.replaceChildren(loginView(this.api, (s) => this.enter(s)));
+  }
+
+  /** After login: back to the dashboard the visitor opened logged out, else the jobs. */
+  private enter(session: Session): void {
+    const next = returnPath(window.location.search);
+    if (next) window.location.replace(next);
+    else this.showJobs(session);
   }
 
   private showJobs(session: Session): void {
@@ -54,5 +63,6 @@ class ConsoleApp {
   }
 }
 
+applyTheme();
 const host = document.getElementById("app");
 if (host) void new ConsoleApp(host).start();

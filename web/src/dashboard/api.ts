@@ -4,6 +4,7 @@
  * revalidate with the server's ETag (`cache: "no-cache"`), so an unchanged answer costs a 304.
  */
 import { parseHistogramRows, type HistogramStep } from "./histogram-math";
+import { MULTIRUN_TYPE, parseMultirun, type RunColumns } from "./multirun";
 import { parseFloatValue, parseScalarColumns, SCALAR_COLUMNS_TYPE, type ScalarPoint } from "./series";
 import { parseTensorRows, type TensorStep } from "./tensor-view";
 import type { components, operations } from "../generated/api";
@@ -12,9 +13,27 @@ export class DataError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The server's ModelArts error code when the job's service refused the request (e.g.
+     * `ModelArts.0105`: the job is not running), absent for the engine's own errors. */
+    readonly code?: string,
   ) {
     super(message);
   }
+}
+
+/** The error a failed answer carries: the engine's `{error}` or the server's `{error_code, error_msg}`. */
+export async function dataError(response: Response): Promise<DataError> {
+  let message = `${response.status} ${response.statusText}`;
+  let code: string | undefined;
+  try {
+    const body = (await response.json()) as { error?: string; error_code?: string; error_msg?: string };
+    if (body.error) message = body.error;
+    else if (body.error_msg) message = body.error_msg;
+    if (typeof body.error_code === "string") code = body.error_code;
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  return new DataError(response.status, message, code);
 }
 
 // The answers' shapes come from the server's OpenAPI document (`web/openapi.json`, written by
@@ -45,6 +64,10 @@ export interface PrCurve {
   precision: number[];
   recall: number[];
   thresholds: number[];
+  truePositives: number[];
+  falsePositives: number[];
+  trueNegatives: number[];
+  falseNegatives: number[];
 }
 export type PrCurveStep = { step: number; wallTime: number; curve: PrCurve };
 
@@ -57,16 +80,7 @@ async function request(path: string, params: Record<string, string | number>, ac
     credentials: "same-origin",
     headers: { Accept: accept },
   });
-  if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
-    try {
-      const body = (await response.json()) as { error?: string };
-      if (body.error) message = body.error;
-    } catch {
-      // Not JSON: keep the status line.
-    }
-    throw new DataError(response.status, message);
-  }
+  if (!response.ok) throw await dataError(response);
   return response;
 }
 
@@ -129,6 +143,37 @@ export async function fetchScalars(run: string, tag: string, q: ScalarQuery = {}
   return parseScalarColumns(await response.arrayBuffer());
 }
 
+/** Which runs a multi-run query selects: named runs, or every run whose name a regex finds ("" for all). */
+export type RunSelection = { runs: readonly string[] } | { runRegex: string };
+
+/**
+ * One tag of many runs in one request (`POST data/scalars_multirun`, binary form): the runs that
+ * have the tag, by name. The selection goes in the form body, which no URL length limits.
+ */
+export async function fetchScalarsMultirun(
+  tag: string,
+  selection: RunSelection,
+  q: ScalarQuery = {},
+): Promise<Map<string, RunColumns>> {
+  const form = new URLSearchParams();
+  form.set("tag", tag);
+  if ("runRegex" in selection) form.set("run_regex", selection.runRegex);
+  else for (const run of selection.runs) form.append("runs", run);
+  if (q.points !== undefined) form.set("points", String(q.points));
+  if (q.sinceStep !== undefined) form.set("since_step", String(q.sinceStep));
+  if (q.startStep !== undefined) form.set("start_step", String(q.startStep));
+  if (q.endStep !== undefined) form.set("end_step", String(q.endStep));
+  const response = await fetch("data/scalars_multirun?format=binary", {
+    method: "POST",
+    body: form,
+    cache: "no-store",
+    credentials: "same-origin",
+    headers: { Accept: MULTIRUN_TYPE },
+  });
+  if (!response.ok) throw await dataError(response);
+  return parseMultirun(await response.arrayBuffer());
+}
+
 export async function fetchHistograms(run: string, tag: string): Promise<HistogramStep[]> {
   const query: Query<"data_histograms"> = { run, tag };
   return parseHistogramRows(await getJson<Answer<"data_histograms">>("data/histograms", query));
@@ -160,8 +205,24 @@ export async function fetchPrCurves(run: string, tag: string): Promise<PrCurveSt
     .map(([step, wallTime, c]) => ({
       step: Number(step),
       wallTime: parseFloatValue(wallTime),
-      curve: { precision: numbers(c.precision), recall: numbers(c.recall), thresholds: numbers(c.thresholds) },
+      curve: {
+        precision: numbers(c.precision),
+        recall: numbers(c.recall),
+        thresholds: numbers(c.thresholds),
+        truePositives: numbers(c.tp),
+        falsePositives: numbers(c.fp),
+        trueNegatives: numbers(c.tn),
+        falseNegatives: numbers(c.fn),
+      },
     }));
+}
+
+export type CustomScalarsLayout = Schemas["CustomScalars"];
+
+/** The custom-scalars layout of every run, merged by category (`data/custom_scalars`). */
+export async function fetchCustomScalars(): Promise<CustomScalarsLayout> {
+  const body = await getJson<Partial<Answer<"data_custom_scalars">> | null>("data/custom_scalars");
+  return { categories: Array.isArray(body?.categories) ? body.categories : [] };
 }
 
 export async function fetchHparams(): Promise<HparamsData> {

@@ -48,6 +48,11 @@ export function runColor(run: string): string {
   return PALETTE[slots.get(run) ?? hashName(run) % PALETTE.length] as string;
 }
 
+/** The `i`-th colour of the palette (group colours, by the groups' order). */
+export function paletteColor(i: number): string {
+  return PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length] as string;
+}
+
 /** Forgets every assignment (for tests, which share one module instance). */
 export function resetRunColors(): void {
   slots.clear();

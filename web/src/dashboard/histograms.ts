@@ -1,22 +1,24 @@
 /**
  * Histograms (offset: one ridge per step, older steps further back and up; overlay: every
  * step on one baseline, darker for later steps) and distributions (bands between the
- * percentiles of each step's histogram, over steps).
+ * percentiles of each step's histogram, over steps). Under the cursor, a histogram reads out the
+ * step and the bucket (its range and count) of the ridge nearest the pointer, in either mode.
  */
 import uPlot from "uplot";
 import { el, labelled } from "../common/dom";
-import { formatValue } from "../common/format";
+import { formatStep, formatValue } from "../common/format";
 import { fetchHistograms } from "./api";
 import { axisColor, cssVar, drawXAxis, sizedCanvas } from "./canvas";
 import { runColor, withAlpha } from "./colors";
 import { DISTRIBUTION_QUANTILES, quantile, rebin, valueRange, type HistogramStep } from "./histogram-math";
 import type { Store } from "./store";
+import type { HistMode } from "./urlstate";
 import { cardFrame, TagCardsPanel, type Card } from "./tag-cards";
 
 const BINS = 40;
 const MAX_RIDGES = 30;
 
-type HistogramMode = "offset" | "overlay";
+type HistogramMode = HistMode;
 
 class HistogramCard implements Card {
   readonly root: HTMLElement;
@@ -24,6 +26,10 @@ class HistogramCard implements Card {
   private readonly note = el("p", { class: "chart-status" }, "Loading…");
   private steps: HistogramStep[] = [];
   private resize = new ResizeObserver(() => this.draw());
+  private readonly readout = el("div", { class: "hist-readout small-text", role: "status", "aria-live": "polite" });
+  /** What the last draw placed where, for the readout. */
+  private layout: { shown: HistogramStep[]; binned: number[][]; range: [number, number]; left: number; right: number; surfaceY: (k: number, bin: number) => number } | null = null;
+  private hover: { ridge: number; bin: number } | null = null;
 
   constructor(
     private readonly run: string,
@@ -32,8 +38,20 @@ class HistogramCard implements Card {
   ) {
     this.canvas.setAttribute("role", "img");
     this.canvas.setAttribute("aria-label", `Histogram of ${tag} for run ${run}`);
-    this.root = cardFrame(run, tag, this.canvas, this.note);
+    this.root = cardFrame(run, tag, this.canvas, this.readout, this.note);
     this.resize.observe(this.root);
+    this.canvas.addEventListener("pointermove", (e) => {
+      const box = this.canvas.getBoundingClientRect();
+      const next = this.pick(e.clientX - box.left, e.clientY - box.top);
+      if (next?.ridge !== this.hover?.ridge || next?.bin !== this.hover?.bin) {
+        this.hover = next;
+        this.draw();
+      }
+    });
+    this.canvas.addEventListener("pointerleave", () => {
+      this.hover = null;
+      this.draw();
+    });
     this.root.dataset.state = "loading";
   }
 
@@ -72,11 +90,13 @@ class HistogramCard implements Card {
     const ridgeSpace = offset ? (bottom - 20) * 0.55 : 0;
     const ridgeHeight = offset ? bottom - 20 - ridgeSpace : bottom - 12;
     const xOf = (i: number) => left + ((i + 0.5) / BINS) * (right - left);
+    const baseOf = (k: number) => (offset ? bottom - (1 - (shown.length > 1 ? k / (shown.length - 1) : 1)) * ridgeSpace : bottom);
+    this.layout = { shown, binned, range, left, right, surfaceY: (k, bin) => baseOf(k) - (((binned[k] as number[])[bin] ?? 0) / peak) * ridgeHeight };
     ctx.font = "11px system-ui, sans-serif";
     shown.forEach((s, k) => {
       const bins = binned[k] as number[];
       const age = shown.length > 1 ? k / (shown.length - 1) : 1; // 0 oldest … 1 newest
-      const base = offset ? bottom - (1 - age) * ridgeSpace : bottom;
+      const base = baseOf(k);
       ctx.beginPath();
       ctx.moveTo(xOf(0), base);
       bins.forEach((c, i) => ctx.lineTo(xOf(i), base - (c / peak) * ridgeHeight));
@@ -93,7 +113,7 @@ class HistogramCard implements Card {
       if (offset && (k === 0 || k === shown.length - 1 || k % Math.ceil(shown.length / 5) === 0)) {
         ctx.fillStyle = cssVar("--muted", "#666");
         ctx.textAlign = "left";
-        ctx.fillText(String(s.step), right + 6, base);
+        ctx.fillText(formatStep(s.step), right + 6, base);
       }
     });
     drawXAxis(ctx, range[0], range[1], left, right, bottom);
@@ -102,32 +122,85 @@ class HistogramCard implements Card {
       ctx.textAlign = "left";
       const first = shown[0]?.step;
       const last = shown[shown.length - 1]?.step;
-      ctx.fillText(`steps ${first}–${last}`, right + 4, 12);
+      ctx.fillText(`steps ${formatStep(first ?? 0)}–${formatStep(last ?? 0)}`, right + 4, 12);
     }
+    this.drawReadout(ctx);
+  }
+
+  /** The ridge whose surface is nearest the pointer at the bucket under it. */
+  private pick(x: number, y: number): { ridge: number; bin: number } | null {
+    const l = this.layout;
+    if (!l || x < l.left || x > l.right || l.shown.length === 0) return null;
+    const bin = Math.min(BINS - 1, Math.max(0, Math.floor(((x - l.left) / (l.right - l.left)) * BINS)));
+    let ridge = 0;
+    let best = Infinity;
+    l.shown.forEach((_, k) => {
+      const d = Math.abs(l.surfaceY(k, bin) - y);
+      // Later steps are drawn in front: on a tie they win.
+      if (d <= best) {
+        best = d;
+        ridge = k;
+      }
+    });
+    return { ridge, bin };
+  }
+
+  private drawReadout(ctx: CanvasRenderingContext2D): void {
+    const l = this.layout;
+    const h = this.hover;
+    const step = h && l ? l.shown[h.ridge] : undefined;
+    if (!l || !h || !step) {
+      this.readout.replaceChildren(el("span", { class: "muted" }, "Point at a histogram to read its step and bucket."));
+      return;
+    }
+    const width = (l.range[1] - l.range[0]) / BINS;
+    const lo = l.range[0] + h.bin * width;
+    const x = l.left + ((h.bin + 0.5) / BINS) * (l.right - l.left);
+    ctx.fillStyle = cssVar("--fg", "#000");
+    ctx.beginPath();
+    ctx.arc(x, l.surfaceY(h.ridge, h.bin), 3.5, 0, 2 * Math.PI);
+    ctx.fill();
+    const count = (l.binned[h.ridge] as number[])[h.bin] ?? 0;
+    const item = (field: string, value: string) => el("span", { class: "readout-item", dataset: { field } }, el("span", { class: "muted" }, `${field} `), value);
+    this.readout.replaceChildren(
+      item("step", String(step.step)),
+      item("bucket", `[${formatValue(lo)}, ${formatValue(lo + width)})`),
+      item("count", formatValue(count)),
+    );
   }
 }
 
 export class HistogramsPanel extends TagCardsPanel {
-  private mode: HistogramMode = "offset";
+  /** The mode the cards were last drawn in; the URL's (`hist=`) is the one that counts. */
+  private drawnMode: HistogramMode;
+  private readonly select: HTMLSelectElement;
 
   constructor(store: Store) {
     super(store, "histograms", "Histograms");
-    const select = el(
+    this.drawnMode = store.view.histMode;
+    this.select = el(
       "select",
-      {
-        onchange: () => {
-          this.mode = select.value as HistogramMode;
-          this.rebuild();
-        },
-      },
-      el("option", { value: "offset" }, "Offset"),
-      el("option", { value: "overlay" }, "Overlay"),
+      { onchange: () => this.store.update({ histMode: this.select.value as HistogramMode }) },
+      el("option", { value: "offset", selected: this.drawnMode === "offset" }, "Offset"),
+      el("option", { value: "overlay", selected: this.drawnMode === "overlay" }, "Overlay"),
     );
-    this.toolbar.append(labelled("Histogram mode", select));
+    this.toolbar.append(labelled("Histogram mode", this.select));
+  }
+
+  override render(): void {
+    const mode = this.store.view.histMode;
+    if (this.select.value !== mode) this.select.value = mode;
+    if (mode !== this.drawnMode) {
+      this.drawnMode = mode;
+      // Drops the cards drawn in the other mode, then renders.
+      this.rebuild();
+      return;
+    }
+    super.render();
   }
 
   protected createCard(run: string, tag: string): Card {
-    return new HistogramCard(run, tag, () => this.mode);
+    return new HistogramCard(run, tag, () => this.store.view.histMode);
   }
 }
 
@@ -191,7 +264,7 @@ class DistributionCard implements Card {
         series,
         bands,
         axes: [
-          { stroke: axisColor(), grid: { stroke: "rgba(128,128,128,0.15)" } },
+          { stroke: axisColor(), grid: { stroke: "rgba(128,128,128,0.15)" }, values: (_u, s) => s.map((v) => formatStep(v)) },
           { stroke: axisColor(), size: 56, grid: { stroke: "rgba(128,128,128,0.15)" }, values: (_u, s) => s.map((v) => formatValue(v)) },
         ],
       },

@@ -11,6 +11,11 @@ import { jobTypeLabel } from "../common/format";
 import { DataError, fetchConfig, fetchLogdir, fetchRuns, fetchTags, type LogdirState } from "./api";
 import { assignRunColors } from "./colors";
 import { DistributionsPanel, HistogramsPanel } from "./histograms";
+import { GraphsPanel } from "./graph/panel";
+import { applyTheme } from "../common/theme";
+import { CustomScalarsPanel } from "./custom-scalars";
+import { applyDisplaySettings, displayMenu } from "./display-settings";
+import { consoleHref, jobNotice } from "./job-page";
 import { HparamsPanel } from "./hparams";
 import { ImagesPanel } from "./images";
 import type { Panel } from "./panel";
@@ -20,10 +25,11 @@ import { ScalarsPanel } from "./scalars";
 import { Store } from "./store";
 import { TensorsPanel } from "./tensors";
 import { TextPanel } from "./text";
-import { TABS, type Tab } from "./urlstate";
+import { TABS, type Tab, userRegex } from "./urlstate";
 
 const TAB_LABELS: Record<Tab, string> = {
   scalars: "Scalars",
+  custom_scalars: "Custom scalars",
   histograms: "Histograms",
   distributions: "Distributions",
   images: "Images",
@@ -31,6 +37,7 @@ const TAB_LABELS: Record<Tab, string> = {
   tensors: "Tensors",
   pr_curves: "PR curves",
   hparams: "HParams",
+  graphs: "Graphs",
 };
 const INTERVALS = [0, 5, 10, 30, 60, 120];
 /** Seconds between polls while some run is still being read. */
@@ -42,6 +49,8 @@ class Dashboard {
   private readonly main = el("main", { class: "content", id: "content" });
   private readonly banner = el("div", { class: "banners", role: "status" });
   private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
+  private readonly tagFilterError = el("span", { class: "filter-error", role: "alert" });
+  private readonly tagFilter: HTMLInputElement;
   private readonly lastUpdate = el("span", { class: "muted last-update" });
   private readonly jobType = el("span", { class: "badge job-type", id: "job-type", hidden: true });
   private readonly pauseButton: HTMLButtonElement;
@@ -72,17 +81,22 @@ class Dashboard {
       tablist.append(button);
     }
     tablist.addEventListener("keydown", (e) => this.onTabKey(e));
-    const tagFilter = el("input", {
+    const tagFilter = (this.tagFilter = el("input", {
       type: "search",
       id: "tag-filter",
       placeholder: "regex, e.g. loss|acc",
       value: this.store.view.tagFilter,
-      oninput: () => this.store.update({ tagFilter: tagFilter.value }),
-    });
+      oninput: () => {
+        this.showTagFilterError(tagFilter.value);
+        this.store.update({ tagFilter: tagFilter.value });
+      },
+    }));
+    this.showTagFilterError(this.store.view.tagFilter);
     this.host.replaceChildren(
       el(
         "header",
         { class: "topbar" },
+        consoleLink(),
         el("h1", { class: "title", id: "title" }, "vizjobs"),
         this.jobType,
         tablist,
@@ -94,6 +108,7 @@ class Dashboard {
           this.pauseButton,
           el("button", { type: "button", class: "small", onclick: () => void this.tick() }, "Reload now"),
           this.lastUpdate,
+          displayMenu(() => this.redraw()),
         ),
       ),
       el(
@@ -102,7 +117,7 @@ class Dashboard {
         el(
           "div",
           { class: "sidebar" },
-          el("div", { class: "field" }, el("label", { htmlFor: "tag-filter" }, "Filter tags"), tagFilter),
+          el("div", { class: "field" }, el("label", { htmlFor: "tag-filter" }, "Filter tags"), tagFilter, this.tagFilterError),
           this.runsPanel.root,
         ),
         el("div", { class: "main-col" }, this.banner, this.main),
@@ -187,14 +202,44 @@ class Dashboard {
       this.lastUpdate.textContent = `Updated ${new Date().toLocaleTimeString()}`;
       this.banner.querySelector(".api-error")?.remove();
     } catch (error) {
-      const message = error instanceof DataError ? `${error.status}: ${error.message}` : String(error);
       this.banner.querySelector(".api-error")?.remove();
-      this.banner.prepend(el("p", { class: "banner error api-error" }, `Could not reach the data API: ${message}`));
+      const notice = error instanceof DataError ? jobNotice(error, window.location.pathname) : null;
+      if (notice) {
+        this.banner.prepend(
+          el(
+            "p",
+            { class: "banner error api-error job-notice" },
+            `${notice.text} `,
+            notice.link && el("a", { href: notice.link.href }, notice.link.label),
+          ),
+        );
+      } else {
+        const message = error instanceof DataError ? `${error.status}: ${error.message}` : String(error);
+        this.banner.prepend(el("p", { class: "banner error api-error" }, `Could not reach the data API: ${message}`));
+      }
     }
     this.schedule();
   }
 
+  /** An invalid regex in the tag filter is said so, as the run filter does (both then match as plain text). */
+  private showTagFilterError(pattern: string): void {
+    const invalid = pattern !== "" && userRegex(pattern) === null;
+    this.tagFilterError.textContent = invalid ? "Not a valid regex: matching as plain text." : "";
+  }
+
+  /** Draws the current tab anew (after a display setting that panels read when drawing). */
+  redraw(): void {
+    this.panel?.destroy();
+    this.panel = null;
+    this.onChange("runs");
+  }
+
   private onChange(reason: "view" | "runs" | "data"): void {
+    // Back/Forward may have changed the filter under the input.
+    if (this.tagFilter.value !== this.store.view.tagFilter && document.activeElement !== this.tagFilter) {
+      this.tagFilter.value = this.store.view.tagFilter;
+      this.showTagFilterError(this.store.view.tagFilter);
+    }
     this.runsPanel.render();
     for (const [tab, button] of this.tabButtons) {
       const active = tab === this.store.view.tab;
@@ -257,6 +302,8 @@ class Dashboard {
     switch (tab) {
       case "scalars":
         return new ScalarsPanel(this.store);
+      case "custom_scalars":
+        return new CustomScalarsPanel(this.store);
       case "histograms":
         return new HistogramsPanel(this.store);
       case "distributions":
@@ -271,8 +318,16 @@ class Dashboard {
         return new PrCurvesPanel(this.store);
       case "hparams":
         return new HparamsPanel(this.store);
+      case "graphs":
+        return new GraphsPanel(this.store);
     }
   }
+}
+
+/** A job's dashboard links back to the jobs console; `vizjobs board` has none. */
+function consoleLink(): HTMLElement | null {
+  const href = consoleHref(window.location.pathname);
+  return href ? el("a", { class: "console-link", href, title: "Back to the jobs console" }, "← Jobs") : null;
 }
 
 function emptyState(): HTMLElement {
@@ -289,5 +344,11 @@ function emptyState(): HTMLElement {
   );
 }
 
+applyDisplaySettings();
 const host = document.getElementById("app");
-if (host) void new Dashboard(host).start();
+if (host) {
+  const dashboard = new Dashboard(host);
+  // Charts read their colours when drawn: a scheme that follows the OS redraws them.
+  applyTheme(() => dashboard.redraw());
+  void dashboard.start();
+}

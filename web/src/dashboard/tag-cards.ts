@@ -7,7 +7,7 @@ import { el } from "../common/dom";
 import { runColor } from "./colors";
 import { forget, whenVisible } from "./lazy";
 import type { Panel } from "./panel";
-import { groupByPrefix, type Store } from "./store";
+import { groupByPrefix, isFolded, setFolded, type Store } from "./store";
 
 export type TagKind = "histograms" | "images" | "text" | "pr_curves" | "tensors";
 
@@ -58,7 +58,11 @@ export abstract class TagCardsPanel implements Panel {
     const keep = new Set<string>();
     const sections: HTMLElement[] = [];
     for (const [prefix, groupTags] of groupByPrefix(tags)) {
-      const details = el("details", { class: "group", open: true }, el("summary", {}, el("span", {}, prefix)));
+      const details: HTMLDetailsElement = el(
+        "details",
+        { class: "group", open: !isFolded(this.store, this.kind, prefix), ontoggle: () => setFolded(this.store, this.kind, prefix, !details.open) },
+        el("summary", {}, el("span", {}, prefix)),
+      );
       for (const tag of groupTags) {
         const cards = el("div", { class: "cards" });
         for (const run of this.store.runsWithTag(this.kind, tag)) {

@@ -1,6 +1,10 @@
-/** Text summaries: every step's markdown, newest first, rendered sanitised (see markdown.ts). */
+/**
+ * Text summaries: every step's markdown, newest first, rendered sanitised (see markdown.ts), or
+ * as the raw text when the display settings turn Markdown off.
+ */
 import { el } from "../common/dom";
 import { fetchText } from "./api";
+import { displaySettings } from "./display-settings";
 import { renderMarkdown } from "./markdown";
 import type { Store } from "./store";
 import { cardFrame, TagCardsPanel, type Card } from "./tag-cards";
@@ -29,15 +33,21 @@ class TextCard implements Card {
       this.list.replaceChildren(el("p", { class: "chart-status" }, `Could not load: ${e instanceof Error ? e.message : String(e)}`));
       return;
     }
-    const signature = `${entries.length}:${entries[entries.length - 1]?.step}:${this.showAll}`;
+    const markdown = displaySettings().markdown;
+    const signature = `${entries.length}:${entries[entries.length - 1]?.step}:${this.showAll}:${markdown}`;
     if (signature === this.signature) return;
     this.signature = signature;
     const newestFirst = entries.slice().reverse();
     const shown = this.showAll ? newestFirst : newestFirst.slice(0, SHOWN_AT_FIRST);
     this.list.replaceChildren(
       ...shown.map((entry) => {
-        const body = el("div", { class: "markdown" });
-        body.innerHTML = renderMarkdown(entry.markdown);
+        let body: HTMLElement;
+        if (markdown) {
+          body = el("div", { class: "markdown" });
+          body.innerHTML = renderMarkdown(entry.markdown);
+        } else {
+          body = el("pre", { class: "raw-text" }, entry.markdown);
+        }
         return el("article", { class: "text-entry" }, el("h4", { class: "muted" }, `step ${entry.step}`), body);
       }),
     );

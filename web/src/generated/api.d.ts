@@ -96,7 +96,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /readyz`: the database answers too. */
+        /**
+         * `GET /readyz`: the database answers too, and the server is not shutting down.
+         * @description After SIGTERM it answers 503 for `shutdown_delay` while everything else is still served, so
+         *     that balancers move away before the listener closes.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -261,6 +265,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/vj/{project_id}/{job_id}/data/graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A run's graph as its nodes, each exactly as the file holds it, in file order; with
+         *     `offset`/`limit`, a page of them.
+         */
+        get: operations["data_graph"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/vj/{project_id}/{job_id}/data/graph/node": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One node with its attributes, its inputs resolved (dangling ones have no `source`) and the
+         *     nodes that read its outputs.
+         */
+        get: operations["data_graph_node"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/vj/{project_id}/{job_id}/data/graph/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Nodes whose hierarchical name contains `q` (case-insensitive), best first: exact names,
+         *     then names starting with it, then shorter names.
+         */
+        get: operations["data_graph_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/vj/{project_id}/{job_id}/data/graph/view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What is visible with the given groups expanded: the top level, the children of each
+         *     expanded group, and the edges between them (op edges drawn between the visible items that
+         *     hold their ends, merged).
+         */
+        get: operations["data_graph_view"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/vj/{project_id}/{job_id}/data/graphs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The graphs of every run that has one: the op graph, the Keras model, the run metadata tags. */
+        get: operations["data_graphs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/vj/{project_id}/{job_id}/data/histograms": {
         parameters: {
             query?: never;
@@ -385,6 +487,23 @@ export interface paths {
         get: operations["data_scalars"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/vj/{project_id}/{job_id}/data/scalars_multirun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One tag of many runs; see the module docs. */
+        post: operations["data_scalars_multirun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -516,6 +635,173 @@ export interface components {
         Flavor: {
             code?: string | null;
         };
+        /** @description A run's graph as a list of nodes (`data/graph`). */
+        GraphAnswer: {
+            functions: components["schemas"]["GraphFunction"][];
+            kind: components["schemas"]["GraphKind"];
+            nodes: components["schemas"]["GraphNode"][];
+            /** @description Index of the first node answered (`offset`). */
+            offset: number;
+            /** @description Nodes in the graph. */
+            total: number;
+        };
+        /** @description Op-level edges between two visible items, merged. */
+        GraphEdge: {
+            /** @description A control dependency (`^input`). */
+            control: boolean;
+            /**
+             * Format: int32
+             * @description Op-level edges merged into this one.
+             */
+            count: number;
+            /** @description The tensor shape, when every merged edge carries the same known one. */
+            shape: string | null;
+            source: string;
+            target: string;
+        };
+        /** @description A function of a TensorFlow graph's library. */
+        GraphFunction: {
+            name: string;
+            nodes: components["schemas"]["GraphNode"][];
+        };
+        /** @description A visible item of a graph view: an op, or a scope or series (expanded or not). */
+        GraphItem: {
+            /**
+             * Format: int32
+             * @description Scopes, series and ops directly inside (0 for an op).
+             */
+            child_count: number;
+            /** @description Inputs naming no node of the graph (at most 10), as written. */
+            dangling_inputs: string[];
+            /** @description The device, or "" when none or (for a group) its ops differ. */
+            device: string;
+            expanded: boolean;
+            /** @description `o:<name>` (op), `f:<path>` (node of a function), `g:<path>` (scope), `s:…` (series). */
+            id: string;
+            kind: components["schemas"]["GraphItemKind"];
+            label: string;
+            /**
+             * Format: int32
+             * @description Ops inside (1 for an op).
+             */
+            node_count: number;
+            /** @description The op type; for a group, the most frequent one inside. */
+            op: string;
+            /** @description The first output's shape, where known. */
+            output_shape: string | null;
+            /** @description The id of the expanded group holding the item; null at the top level. */
+            parent: string | null;
+            stats: null | components["schemas"]["GraphStats"];
+        };
+        /**
+         * @description What a visible item of a graph view is.
+         * @enum {string}
+         */
+        GraphItemKind: "op" | "scope" | "series";
+        /**
+         * @description Which format a graph came in.
+         * @enum {string}
+         */
+        GraphKind: "tensorboard" | "mindspore" | "keras";
+        /** @description One node exactly as the file holds it (`data/graph`). */
+        GraphNode: {
+            /**
+             * @description Attributes rendered as short text (types, shapes, small constants; a large tensor only
+             *     as its type and shape).
+             */
+            attrs: {
+                [key: string]: string;
+            };
+            device: string;
+            /** @description In file order, in the file's form: `name`, `name:N` (output N), `^name` (control). */
+            inputs: string[];
+            /** @description As in the file (a MindSpore node's id within the graph). */
+            name: string;
+            op: string;
+            /** @description Shapes of the outputs (`[?,224,224,3]`), where the file records them. */
+            output_shapes: string[];
+            /** @description MindSpore's `scope` field; null for other formats. */
+            scope: string | null;
+        };
+        /** @description One node with its neighbours (`data/graph/node`). */
+        GraphNodeDetail: {
+            attrs: {
+                [key: string]: string;
+            };
+            device: string;
+            id: string;
+            inputs: components["schemas"]["GraphNodeInput"][];
+            name: string;
+            op: string;
+            output_shapes: string[];
+            outputs: components["schemas"]["GraphNodeOutput"][];
+            /** @description The groups holding it, top down. */
+            path: string[];
+            scope: string | null;
+            stats: null | components["schemas"]["GraphStats"];
+        };
+        /** @description One input of a node, resolved (`data/graph/node`). */
+        GraphNodeInput: {
+            control: boolean;
+            /** @description As written in the file. */
+            input: string;
+            shape: string | null;
+            /** @description The id of the node it names, or null when there is no such node (a dangling input). */
+            source: string | null;
+        };
+        /** @description A node reading one of this node's outputs. */
+        GraphNodeOutput: {
+            control: boolean;
+            id: string;
+            name: string;
+        };
+        /** @description The answer of `data/graph/search`. */
+        GraphSearch: {
+            hits: components["schemas"]["GraphSearchHit"][];
+            /** @description All matches, of which `hits` are the best. */
+            total: number;
+        };
+        /** @description A node whose name matches a search (`data/graph/search`). */
+        GraphSearchHit: {
+            id: string;
+            name: string;
+            op: string;
+            /** @description The groups to expand to see it, top down. */
+            path: string[];
+        };
+        /**
+         * @description Which of a run's graphs a `data/graph…` request reads.
+         * @enum {string}
+         */
+        GraphSelector: "op" | "keras";
+        /** @description Compute time and memory from a `RunMetadata`, summed over the ops of an item. */
+        GraphStats: {
+            compute_micros: components["schemas"]["Num"];
+            /** Format: int64 */
+            memory_bytes: number;
+        };
+        /** @description A graph a run holds (`data/graphs`). */
+        GraphSummary: {
+            /** @description Why the graph cannot be shown (undecodable, truncated), or null. */
+            error: string | null;
+            kind: components["schemas"]["GraphKind"];
+            /** @description Nodes in the graph (0 when it cannot be decoded). */
+            nodes: number;
+            /** Format: int64 */
+            step: number;
+            wall_time: components["schemas"]["Num"];
+        };
+        /** @description What is visible with some groups expanded (`data/graph/view`). */
+        GraphView: {
+            edges: components["schemas"]["GraphEdge"][];
+            /** @description Top-level items first, then the children of each expanded group, breadth first. */
+            items: components["schemas"]["GraphItem"][];
+            kind: components["schemas"]["GraphKind"];
+            /** @description Nodes in the whole graph. */
+            total_nodes: number;
+            /** @description Some expanded groups were answered collapsed: the view would have grown too large. */
+            truncated: boolean;
+        };
         HistogramRow: [
             number,
             components["schemas"]["Num"],
@@ -604,7 +890,12 @@ export interface components {
         };
         /** @description One chart of the custom-scalars layout. */
         LayoutChart: {
-            /** @description Regular expressions of scalar tags. */
+            /**
+             * @description Present for a margin chart: each series' value tag drawn with a band between its lower
+             *     and upper tags.
+             */
+            margin?: components["schemas"]["MarginSeries"][] | null;
+            /** @description Regular expressions of scalar tags (of a margin chart: every value, lower and upper tag). */
             tags: string[];
             title: string;
         };
@@ -648,8 +939,54 @@ export interface components {
             project?: string | null;
             username: string;
         };
+        /** @description One series of a margin chart: exact scalar tag names. */
+        MarginSeries: {
+            lower: string;
+            upper: string;
+            value: string;
+        };
         /** @description A metric of the experiment: a scalar tag. */
         MetricInfo: {
+            tag: string;
+        };
+        /**
+         * @description The form of `data/scalars_multirun` (`application/x-www-form-urlencoded`). Every field but
+         *     `runs` may be given once, here or in the query string.
+         */
+        MultirunForm: {
+            /**
+             * Format: int64
+             * @description Only steps up to this one (inclusive).
+             */
+            end_step?: number | null;
+            /**
+             * @description `json` (the default) or `binary`
+             *     (`application/vnd.vizjobs.scalar-columns-multirun`, docs/DATA_API.md).
+             */
+            format?: string | null;
+            /**
+             * Format: int32
+             * @description Downsample each run's series to about this many points, keeping each bucket's first,
+             *     last, min and max.
+             */
+            points?: number | null;
+            /**
+             * @description A regular expression (Rust syntax) searched in every run's name, instead of `runs`;
+             *     empty selects every run.
+             */
+            run_regex?: string | null;
+            /** @description Run names, the field repeated once per run (`runs=a&runs=b`); or give `run_regex`. */
+            runs?: string[] | null;
+            /**
+             * Format: int64
+             * @description Only steps after this one.
+             */
+            since_step?: number | null;
+            /**
+             * Format: int64
+             * @description Only steps from this one (inclusive), for zooming at full resolution.
+             */
+            start_step?: number | null;
             tag: string;
         };
         /** @description A float; NaN and infinities as the strings "NaN", "Infinity", "-Infinity" */
@@ -695,6 +1032,13 @@ export interface components {
          * @enum {string}
          */
         RunFormat: "tensorboard" | "mindspore" | "mixed";
+        /** @description The graphs of one run (`data/graphs`). */
+        RunGraphs: {
+            keras: null | components["schemas"]["GraphSummary"];
+            op: null | components["schemas"]["GraphSummary"];
+            run: string;
+            run_metadata: components["schemas"]["RunMetadataSummary"][];
+        };
         /** @description One run of the logdir (`data/runs`). */
         RunInfo: {
             /**
@@ -708,6 +1052,13 @@ export interface components {
             /** @description At most 100 distinct ones kept per run. */
             problems: components["schemas"]["Problem"][];
             status: components["schemas"]["RunStatus"];
+        };
+        /** @description A `RunMetadata` a run holds (`data/graphs`): per-node compute time and memory of a step. */
+        RunMetadataSummary: {
+            /** Format: int64 */
+            step: number;
+            tag: string;
+            wall_time: components["schemas"]["Num"];
         };
         /**
          * @description Whether a run is readable (`data/runs`).
@@ -957,7 +1308,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description the database does not answer */
+            /** @description the database does not answer, or the server is draining before it stops */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1634,6 +1985,257 @@ export interface operations {
             };
         };
     };
+    data_graph: {
+        parameters: {
+            query: {
+                run: string;
+                kind?: components["schemas"]["GraphSelector"];
+                /** @description Answer nodes from this index on (default 0). */
+                offset?: number;
+                /** @description Answer at most this many nodes (default all). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the job's project */
+                project_id: string;
+                /** @description the job */
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphAnswer"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+            /** @description no such run, or it has no such graph */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+            /** @description the graph cannot be decoded */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+        };
+    };
+    data_graph_node: {
+        parameters: {
+            query: {
+                run: string;
+                kind?: components["schemas"]["GraphSelector"];
+                /** @description The node's id (`o:<name>`) or its name. */
+                node: string;
+                stats?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the job's project */
+                project_id: string;
+                /** @description the job */
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphNodeDetail"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+            /** @description no such run, graph or node */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+            /** @description the graph cannot be decoded */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+        };
+    };
+    data_graph_search: {
+        parameters: {
+            query: {
+                run: string;
+                kind?: components["schemas"]["GraphSelector"];
+                /** @description Matched case-insensitively anywhere in a node's hierarchical name. */
+                q: string;
+                /** @description At most this many hits (default 50, at most 1000). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the job's project */
+                project_id: string;
+                /** @description the job */
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphSearch"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+            /** @description the graph cannot be decoded */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+        };
+    };
+    data_graph_view: {
+        parameters: {
+            query: {
+                run: string;
+                kind?: components["schemas"]["GraphSelector"];
+                /** @description The expanded groups' ids as a JSON array of strings (default none: the top level). */
+                expanded?: string;
+                /** @description A run-metadata tag whose compute time and memory to add to the items. */
+                stats?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the job's project */
+                project_id: string;
+                /** @description the job */
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+            /** @description no such run, graph or run-metadata tag */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+            /** @description the graph cannot be decoded */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+        };
+    };
+    data_graphs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the job's project */
+                project_id: string;
+                /** @description the job */
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description runs with a graph, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunGraphs"][];
+                };
+            };
+        };
+    };
     data_histograms: {
         parameters: {
             query: {
@@ -1883,6 +2485,74 @@ export interface operations {
             };
             /** @description no such run or tag */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+        };
+    };
+    data_scalars_multirun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the job's project */
+                project_id: string;
+                /** @description the job */
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        /** @description `tag`, and `runs` repeated or `run_regex`; the other parameters may also be given in the query string */
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["MultirunForm"];
+            };
+        };
+        responses: {
+            /** @description every selected run that has the tag, by run name in name order. Runs asked for that the logdir does not have are named in `X-Vizjobs-Unknown-Runs`, selected runs without the tag in `X-Vizjobs-Runs-Without-Tag` (percent-encoded names, comma-separated, at most 16 KiB), with their counts in `X-Vizjobs-Unknown-Runs-Count` and `X-Vizjobs-Runs-Without-Tag-Count` */
+            200: {
+                headers: {
+                    /** @description selected runs that do not have the tag */
+                    "X-Vizjobs-Runs-Without-Tag"?: string;
+                    /** @description how many */
+                    "X-Vizjobs-Runs-Without-Tag-Count"?: number;
+                    /** @description names asked for that the logdir does not have */
+                    "X-Vizjobs-Unknown-Runs"?: string;
+                    /** @description how many */
+                    "X-Vizjobs-Unknown-Runs-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: components["schemas"]["ScalarRow"][];
+                    };
+                    "application/vnd.vizjobs.scalar-columns-multirun": string;
+                };
+            };
+            /** @description a bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+            /** @description a body over 8 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataErrorBody"];
+                };
+            };
+            /** @description a body that is not a form */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

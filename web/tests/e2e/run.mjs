@@ -46,7 +46,8 @@ page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
 // The content type of every series the dashboard fetched: it must use the binary form.
 const scalarAnswers = [];
 page.on("response", (r) => {
-  if (new URL(r.url()).pathname.endsWith("/data/scalars")) {
+  const path = new URL(r.url()).pathname;
+  if (path.endsWith("/data/scalars") || path.endsWith("/data/scalars_multirun")) {
     scalarAnswers.push({ url: r.url(), type: r.headers()["content-type"] ?? "" });
   }
 });
@@ -82,11 +83,20 @@ await check("log in", async () => {
   await page.getByRole("table", { name: "Visualization jobs" }).waitFor();
 });
 
-await check("create form shows the API's validation message", async () => {
+await check("create form explains what is wrong in words, with the API's limits", async () => {
   await page.getByRole("button", { name: "New job" }).click();
-  await page.getByLabel("Name", { exact: true }).fill("bad name!");
+  const name = page.getByLabel("Name", { exact: true });
+  // The field takes at most the 20 characters its hint and the API allow.
+  await name.fill("a".repeat(30));
+  const typed = await name.inputValue();
+  expect(typed.length === 20, `the name field holds ${typed.length} characters`);
+  await name.fill("bad name!");
+  await page.getByLabel("Auto-stop after (hours)").fill("1.5");
   await page.getByRole("button", { name: "Create", exact: true }).click();
-  await page.getByText("job_name must be 1 to 20 characters of letters, digits, '_' and '-'").waitFor();
+  await page.getByText("The name may only use letters, digits, '_' and '-' (not spaces).").waitFor();
+  await page.getByText("Auto-stop must be a whole number of hours from 0 to 24: 1.5 is not a whole number of hours; enter 1 or 2.").waitFor();
+  await shot("01b-create-form-messages");
+  await page.getByLabel("Auto-stop after (hours)").fill("");
 });
 
 // A MindInsight job (not the form's default) so that seeing its type shown proves it came from
@@ -102,7 +112,74 @@ await check("create a job and see it run", async () => {
   expect(dashboardUrl.includes("/vj/"), `service_url ${dashboardUrl}`);
   const type = (await row.locator("td.job-type").innerText()).trim();
   expect(type === "MindInsight", `job type column shows "${type}"`);
+  const folder = (await row.locator("td.train-url").innerText()).trim();
+  expect(folder === trainUrl, `log folder column shows "${folder}"`);
   await shot("02-console-running");
+});
+
+await check("console: search, status filter, page size and sort survive a reload", async () => {
+  await page.getByLabel("Search jobs").fill(jobName.slice(0, 8));
+  await page.getByLabel("Status").selectOption({ label: "Running" });
+  await page.getByLabel("Per page").selectOption("20");
+  await page.getByRole("button", { name: "Name" }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("sort") === "job_name");
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("q") !== null);
+  const before = new URL(page.url()).search;
+  await page.reload();
+  await page.getByRole("table", { name: "Visualization jobs" }).waitFor();
+  await page.locator(`tr[data-job-name="${jobName}"]`).waitFor();
+  expect(new URL(page.url()).search === before, `address after reload: ${page.url()} (before ${before})`);
+  expect((await page.getByLabel("Search jobs").inputValue()) === jobName.slice(0, 8), "search box lost its text");
+  expect((await page.getByLabel("Per page").inputValue()) === "20", "page size lost");
+  const status = await page.getByLabel("Status").evaluate((s) => s.options[s.selectedIndex].text);
+  expect(status === "Running", `status filter shows ${status}`);
+  const sorted = await page.getByRole("button", { name: /^Name/ }).locator("xpath=..").getAttribute("aria-sort");
+  expect(sorted === "ascending", `name column aria-sort=${sorted}`);
+  await shot("02b-console-state-after-reload");
+  await page.goto(`${base}/`);
+  await page.getByRole("table", { name: "Visualization jobs" }).waitFor();
+});
+
+await check("a logged-out visitor of a dashboard logs in and comes back to it", async () => {
+  const fresh = await browser.newContext();
+  try {
+    // A client that is not a browser still gets the API's JSON error.
+    const api = await fresh.request.get(new URL(dashboardUrl, base).href, { headers: { Accept: "application/json" } });
+    const apiBody = await api.json().catch(() => null);
+    expect(api.status() === 401 && apiBody?.error_code, `logged-out JSON client got ${api.status()} ${JSON.stringify(apiBody)}`);
+    const tab = await fresh.newPage();
+    await tab.goto(dashboardUrl);
+    await tab.getByLabel("Account").waitFor();
+    expect(new URL(tab.url()).searchParams.get("next") === new URL(dashboardUrl, base).pathname, `login page at ${tab.url()}`);
+    await tab.screenshot({ path: path.join(shots, "02c-logged-out-to-login.png") });
+    await tab.getByLabel("Account").fill(account);
+    await tab.getByLabel("User name").fill(username);
+    await tab.getByLabel("Password").fill(password);
+    await tab.getByRole("button", { name: "Log in" }).click();
+    await tab.waitForURL((u) => u.pathname === new URL(dashboardUrl, base).pathname, { timeout: 15_000 });
+    await tab.locator(".chart-card canvas").first().waitFor();
+  } finally {
+    await fresh.close();
+  }
+});
+
+await check("a dashboard of a job that does not exist is a page with a console link", async () => {
+  const parts = new URL(dashboardUrl, base).pathname.split("/");
+  const missing = `${base}/vj/${parts[2]}/987654321/`;
+  const answer = await page.goto(missing);
+  expect(answer?.status() === 404, `status ${answer?.status()}`);
+  expect((answer?.headers()["content-type"] ?? "").startsWith("text/html"), `content type ${answer?.headers()["content-type"]}`);
+  await page.getByRole("heading", { name: "This visualization job does not exist" }).waitFor();
+  const link = await page.locator("#console-link").getAttribute("href");
+  expect(link === "/", `console link ${link}`);
+  await shot("02d-no-such-job-page");
+  const json = await page.evaluate(async (u) => {
+    const r = await fetch(u, { headers: { Accept: "application/json" } });
+    return { status: r.status, body: await r.json() };
+  }, missing);
+  expect(json.status === 404 && json.body.error_code === "ModelArts.0103", `fetch got ${JSON.stringify(json)}`);
+  await page.goto(`${base}/`);
+  await page.getByRole("table", { name: "Visualization jobs" }).waitFor();
 });
 
 await check("dashboard: loss chart has 200 train and 20 eval points", async () => {
@@ -110,15 +187,18 @@ await check("dashboard: loss chart has 200 train and 20 eval points", async () =
   await page.goto(dashboardUrl);
   await page.locator(".chart-card canvas").first().waitFor();
   console.log(`  first chart drawn after ${Date.now() - opened} ms`);
+  // Charts are made when scrolled near: bring the loss chart's place into view first.
+  await page.locator('[data-tag="loss"]:is(.chart-slot, .chart-card)').first().scrollIntoViewIfNeeded();
   const loss = page.locator('.chart-card[data-tag="loss"]');
   await loss.waitFor();
   await page.waitForFunction(() => document.querySelector('.chart-card[data-tag="loss"]')?.dataset.points?.includes("train=200"));
   const points = await loss.getAttribute("data-points");
   expect(points?.split(";").includes("train=200") && points.split(";").includes("eval=20"), `points: ${points}`);
   expect(scalarAnswers.length > 0, "no data/scalars request seen");
-  const notBinary = scalarAnswers.filter(
-    (a) => new URL(a.url).searchParams.get("format") !== "binary" || a.type !== "application/vnd.vizjobs.scalar-columns",
-  );
+  // One binary form per endpoint: a run's columns, or the multi-run framing of them.
+  const binaryType = (url) =>
+    new URL(url).pathname.endsWith("_multirun") ? "application/vnd.vizjobs.scalar-columns-multirun" : "application/vnd.vizjobs.scalar-columns";
+  const notBinary = scalarAnswers.filter((a) => new URL(a.url).searchParams.get("format") !== "binary" || a.type !== binaryType(a.url));
   expect(notBinary.length === 0, `series fetched without the binary form: ${JSON.stringify(notBinary.slice(0, 3))}`);
   await shot("03-dashboard-scalars");
 });
@@ -134,6 +214,8 @@ await check("header shows the job type; runs show their log format", async () =>
   expect((await msBadge.innerText()).trim() === "MS", `badge of ${msRun}: ${await msBadge.innerText()}`);
   expect((await msBadge.getAttribute("title"))?.includes("MindSpore"), `tooltip: ${await msBadge.getAttribute("title")}`);
   // A TensorBoard run beside it must not be labelled MindSpore.
+  const back = page.locator("header a.console-link");
+  expect((await back.getAttribute("href")) === "/", `console link ${await back.getAttribute("href")}`);
   const tbBadge = page.locator('li.run[data-run="train"] .format-badge');
   expect((await tbBadge.innerText()).trim() === "TB", `badge of train: ${await tbBadge.innerText()}`);
   await shot("03-run-formats");
@@ -181,6 +263,33 @@ await check("histogram is drawn", async () => {
   await shot("06-histograms");
 });
 
+const readout = async (card) =>
+  Object.fromEntries(
+    await card.locator(".readout-item").evaluateAll((items) => items.map((i) => [i.dataset.field, i.lastChild?.textContent ?? ""])),
+  );
+await check("histograms read out the step and bucket under the cursor, offset and overlay", async () => {
+  for (const mode of ["Offset", "Overlay"]) {
+    await page.getByLabel("Histogram mode").selectOption({ label: mode });
+    const card = page.locator('figure.card[data-tag="weights/dense"][data-run="train"]');
+    const canvas = card.locator("canvas.hist-canvas");
+    await canvas.waitFor();
+    await page.waitForFunction(
+      () => document.querySelector('figure.card[data-tag="weights/dense"][data-run="train"]')?.dataset.state === "drawn",
+    );
+    await canvas.scrollIntoViewIfNeeded();
+    const box = await canvas.boundingBox();
+    // Middle of the value range, low in the chart: the newest step's ridge in offset mode.
+    await canvas.hover({ position: { x: box.width * 0.45, y: box.height * 0.8 } });
+    await card.locator('.readout-item[data-field="bucket"]').waitFor();
+    const values = await readout(card);
+    expect(/^\d+$/.test(values.step ?? ""), `${mode}: step ${values.step}`);
+    expect(/^\[.+, .+\)$/.test(values.bucket ?? ""), `${mode}: bucket ${values.bucket}`);
+    expect(values.count !== undefined, `${mode}: no count`);
+    await shot(`06-histogram-readout-${mode.toLowerCase()}`);
+    await page.mouse.move(0, 0);
+  }
+});
+
 // Not in the issue's list, but they are what a user sees: each remaining tab draws something.
 await check("distributions, PR curves and hparams render", async () => {
   await page.getByRole("tab", { name: "Distributions" }).click();
@@ -189,9 +298,113 @@ await check("distributions, PR curves and hparams render", async () => {
   await page.getByRole("tab", { name: "PR curves" }).click();
   await page.locator("canvas.pr-canvas").first().waitFor();
   await shot("06-pr-curves");
+  // The readout under the cursor: threshold, precision, recall and the four counts.
+  const pr = page.locator("canvas.pr-canvas").first();
+  const prCard = pr.locator("xpath=ancestor::figure[1]");
+  await pr.scrollIntoViewIfNeeded();
+  const box = await pr.boundingBox();
+  await pr.hover({ position: { x: box.width * 0.5, y: box.height * 0.3 } });
+  await prCard.locator('.readout-item[data-field="threshold"]').waitFor();
+  const values = await readout(prCard);
+  for (const field of ["threshold", "precision", "recall", "TP", "FP", "TN", "FN"]) {
+    expect(values[field] !== undefined && values[field] !== "–", `PR readout ${field}: ${values[field]}`);
+  }
+  const [tp, fp, tn, fn] = ["TP", "FP", "TN", "FN"].map((f) => Number(values[f]));
+  expect(Math.abs(tp / (tp + fp) - Number(values.precision)) < 0.01 || tp + fp === 0, `precision ${values.precision} vs TP/(TP+FP) ${tp}/${tp + fp}`);
+  expect(Math.abs(tp / (tp + fn) - Number(values.recall)) < 0.01 || tp + fn === 0, `recall ${values.recall} vs TP/(TP+FN)`);
+  expect(tn >= 0, `TN ${tn}`);
+  await shot("06-pr-curve-readout");
+  await page.mouse.move(0, 0);
   await page.getByRole("tab", { name: "HParams" }).click();
   await page.locator("table.hparams tbody tr").first().waitFor();
   await shot("06-hparams");
+});
+
+await check("custom scalars: categories, a regex multiline chart and a margin chart with its band", async () => {
+  await page.getByRole("tab", { name: "Custom scalars" }).click();
+  const margin = page.locator('figure.custom-chart[data-title="accuracy with bounds"]');
+  await margin.locator("canvas").first().waitFor();
+  await page.waitForFunction(() => document.querySelector('figure.custom-chart[data-title="accuracy with bounds"]')?.dataset.bands === "1");
+  const multi = page.locator('figure.custom-chart[data-title="every accuracy tag"]');
+  await page.waitForFunction(() => document.querySelector('figure.custom-chart[data-title="every accuracy tag"]')?.dataset.lines === "3");
+  expect(await page.locator('details.group[data-category="Training"]').count() === 1, "the tbx_basic layout's category is missing");
+  expect(await page.locator('details.group[data-category="Bands"]').count() === 1, "the margins run's category is missing");
+  // The band is painted: pixels of the run's colour at low alpha between the bounds.
+  const painted = await margin.locator("canvas").first().evaluate((c) => {
+    const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let translucent = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0 && data[i] < 128) translucent++;
+    return translucent;
+  });
+  expect(painted > 2000, `only ${painted} translucent pixels: no band`);
+  expect((await multi.locator(".u-legend .u-label").allTextContents()).some((t) => t.includes("acc/high")), "legend lacks acc/high");
+  await shot("06g-custom-scalars");
+});
+
+// The sweep written by write_hparams_sweep.py: six sessions under sweep/, two with optimizer sgd,
+// one with a `dropout` key the others lack, one whose name is markup.
+const sweepRun = (name) => `sweep/${name}`;
+const keptLines = () => page.locator("svg.hp-parallel polyline.hp-line:not(.hp-faint)").count();
+await check("hparams: parallel coordinates keep sessions with differing keys; filters narrow the lines", async () => {
+  await page.getByRole("tab", { name: "HParams" }).click();
+  await page.getByRole("tab", { name: "Parallel coordinates" }).click();
+  await page.locator("svg.hp-parallel").waitFor();
+  const all = await keptLines();
+  const sweepLines = await page.locator("svg.hp-parallel polyline.hp-line[data-run^='sweep/']").count();
+  expect(sweepLines === 6, `${sweepLines} lines of the sweep (expected 6, including the one with dropout)`);
+  await page.locator('svg.hp-parallel g.hp-axis[data-axis="h:dropout"]').waitFor();
+  await shot("06b-hparams-parallel");
+  const optimizer = page.locator('fieldset[data-axis="h:optimizer"]');
+  await optimizer.getByLabel("sgd").uncheck();
+  await page.waitForFunction((n) => document.querySelectorAll("svg.hp-parallel polyline.hp-line:not(.hp-faint)").length === n, all - 2);
+  const kept = await page.locator("svg.hp-parallel polyline.hp-line:not(.hp-faint)").evaluateAll((ls) => ls.map((l) => l.dataset.run));
+  expect(!kept.includes(sweepRun("lr0.1-sgd")) && kept.includes(sweepRun("lr0.1-adam")), `kept ${kept.join(", ")}`);
+  await shot("06c-hparams-filtered");
+  // A metric range typed in the filter narrows further: accuracy ≥ 0.8 keeps lr0.01-adam and lr0.001-adam.
+  await page.getByLabel("hp/accuracy min").fill("0.8");
+  await page.getByLabel("hp/accuracy min").press("Enter");
+  await page.waitForFunction(
+    () => [...document.querySelectorAll("svg.hp-parallel polyline.hp-line:not(.hp-faint)")].filter((l) => l.dataset.run.startsWith("sweep/")).length === 2,
+  );
+  await page.getByRole("button", { name: "Clear filters" }).click();
+  await page.waitForFunction((n) => document.querySelectorAll("svg.hp-parallel polyline.hp-line:not(.hp-faint)").length === n, all);
+});
+
+await check("hparams: an axis switches to a log scale", async () => {
+  const axis = page.locator('svg.hp-parallel g.hp-axis[data-axis="h:lr"]');
+  const before = await axis.locator("text.hp-tick-label").allTextContents();
+  await axis.locator("text.hp-scale-toggle").click();
+  await page.waitForFunction(() => document.querySelector('g.hp-axis[data-axis="h:lr"] text.hp-scale-toggle')?.textContent === "log");
+  const after = await page.locator('svg.hp-parallel g.hp-axis[data-axis="h:lr"] text.hp-tick-label').allTextContents();
+  expect(JSON.stringify(before) !== JSON.stringify(after), `ticks unchanged: ${after.join(" ")}`);
+  expect(after.some((t) => /^1e-4$|0\.0001|100µ/.test(t)), `log ticks ${after.join(" ")}`);
+  await shot("06d-hparams-log-axis");
+});
+
+await check("hparams: the scatter matrix has a point per session; clicking one selects its run and shows its charts", async () => {
+  await page.getByRole("tab", { name: "Scatter plot matrix" }).click();
+  const cell = page.locator('svg.hp-scatter g.hp-cell[data-metric="m:hp/accuracy"][data-hparam="h:lr"]');
+  await cell.waitFor();
+  const dots = await cell.locator("circle.hp-dot[data-run^='sweep/']").count();
+  expect(dots === 6, `${dots} points of the sweep in accuracy × lr`);
+  await shot("06e-hparams-scatter");
+  await cell.locator(`circle.hp-dot[data-run="${sweepRun("lr0.01-adam")}"]`).click();
+  const detail = page.locator(`.hp-detail[data-run="${sweepRun("lr0.01-adam")}"]`);
+  await detail.locator(".chart-card canvas").first().waitFor();
+  const checked = await page.locator("li.run input[type=checkbox]:checked").evaluateAll((inputs) => inputs.map((i) => i.closest("li.run")?.dataset.run));
+  expect(checked.length === 1 && checked[0] === sweepRun("lr0.01-adam"), `selected runs: ${checked.join(", ")}`);
+  const pwned = await page.evaluate(() => window.__pwned);
+  expect(pwned === undefined, "a run name's markup ran");
+  await shot("06f-hparams-session-charts");
+  // Back to every run for the checks that follow.
+  await page.getByRole("tab", { name: "Table" }).click();
+  await page.evaluate(() => {
+    const u = new URL(location.href);
+    u.searchParams.delete("run");
+    history.replaceState(null, "", u);
+  });
+  await page.reload();
+  await page.locator("li.run").first().waitFor();
 });
 
 // The logdir's run `hostile` holds a text summary with a <script> element and an <img onerror>
@@ -212,6 +425,130 @@ await check("text with <script> and <img onerror> is inert", async () => {
   await page.waitForTimeout(300);
   expect((await page.evaluate(() => window.__pwned)) === false, "a payload ran");
   await shot("07-text");
+});
+
+await check("display settings: dark scheme, image filters, Markdown off and card width survive a reload", async () => {
+  const menu = page.locator("details.display-menu");
+  await menu.locator("summary").click();
+  await page.getByLabel("Colour scheme").selectOption("dark");
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(bg === "rgb(21, 24, 30)", `dark background is ${bg}`);
+  await page.getByLabel("Render text as Markdown").uncheck();
+  await page.getByLabel("Image brightness").evaluate((input) => {
+    input.value = "150";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  await page.getByLabel("Card width").selectOption("wide");
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+  // Markdown off: the raw text, asterisks included, in a <pre>.
+  await page.getByRole("tab", { name: "Text" }).click();
+  const raw = page.locator('figure.card[data-run="hostile"] pre.raw-text').first();
+  await raw.waitFor();
+  expect((await raw.innerText()).includes("**bold** before the payloads"), `raw text: ${await raw.innerText()}`);
+  await shot("07b-dark-raw-text");
+  await page.getByRole("tab", { name: "Images" }).click();
+  const img = page.locator("img.sample").first();
+  await img.waitFor();
+  const filter = await img.evaluate((i) => getComputedStyle(i).filter);
+  expect(filter.includes("brightness(1.5)"), `image filter ${filter}`);
+  const cardMin = await page.evaluate(() => document.documentElement.style.getPropertyValue("--card-min"));
+  expect(cardMin === "40rem", `card width ${cardMin}`);
+  await shot("07c-dark-images-bright");
+  // Scalars in the dark: the chart is drawn again with the dark palette's axis colour.
+  await page.getByRole("tab", { name: "Scalars", exact: true }).click();
+  await page.locator(".chart-card canvas").first().waitFor();
+  await shot("07d-dark-scalars");
+  await page.locator("details.display-menu summary").click();
+  await page.locator(".display-panel").getByRole("button", { name: "Reset" }).click();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
+});
+
+await check("the scalar tooltip reads step, value, wall time and relative time", async () => {
+  await page.getByRole("tab", { name: "Scalars", exact: true }).click();
+  await page.getByLabel("Filter tags").fill("^loss$");
+  const card = page.locator('.chart-card[data-tag="loss"]');
+  await card.locator("canvas").first().waitFor();
+  await page.waitForFunction(() => document.querySelector('.chart-card[data-tag="loss"]')?.dataset.points?.includes("train=200"));
+  await page.getByLabel("X axis").selectOption("relative");
+  const over = card.locator(".u-over");
+  await over.waitFor();
+  const box = await over.boundingBox();
+  await over.hover({ position: { x: box.width * 0.6, y: box.height * 0.5 } });
+  const tooltip = card.locator(".chart-tooltip");
+  await tooltip.waitFor();
+  const heads = await tooltip.locator("th").allTextContents();
+  for (const h of ["step", "time", "relative"]) expect(heads.includes(h), `tooltip columns ${heads.join(", ")}`);
+  const cells = await tooltip.locator("tbody tr").first().locator("td").allTextContents();
+  const relative = cells[cells.length - 1] ?? "";
+  expect(/^\d+(d|h|m|s)( \d+(h|m|s))?$/.test(relative.trim()), `relative time cell "${relative}"`);
+  await shot("07h-scalar-tooltip-relative");
+  await page.getByLabel("X axis").selectOption("step");
+  await page.mouse.move(0, 0);
+});
+
+await check("steps near 2^53 are served exactly and drawn with short axis labels", async () => {
+  await page.getByRole("tab", { name: "Scalars", exact: true }).click();
+  await page.getByLabel("Filter tags").fill("^huge/");
+  const card = page.locator('.chart-card[data-tag="huge/loss"]');
+  await card.waitFor();
+  await page.waitForFunction(() => document.querySelector('.chart-card[data-tag="huge/loss"]')?.dataset.points?.includes("huge_steps=21"));
+  // The binary form carries i64 steps: the last one is exactly 2^53.
+  const last = await page.evaluate(async () => {
+    const r = await fetch("data/scalars?run=huge_steps&tag=huge%2Floss");
+    const rows = await r.json();
+    return rows[rows.length - 1][0];
+  });
+  expect(last === 2 ** 53, `last step ${last}`);
+  await shot("07e-huge-steps-scalars");
+  await page.getByRole("tab", { name: "Histograms" }).click();
+  await page.locator('figure.card[data-run="huge_steps"] canvas.hist-canvas').waitFor();
+  await shot("07f-huge-steps-histogram");
+  await page.getByLabel("Filter tags").fill("");
+});
+
+await check("URL state: histogram mode and collapsed groups survive a reload; Back/Forward step through tabs and filters", async () => {
+  await page.getByRole("tab", { name: "Histograms" }).click();
+  await page.getByLabel("Histogram mode").selectOption("overlay");
+  await page.getByRole("tab", { name: "Scalars", exact: true }).click();
+  const group = page.locator("details.group").filter({ has: page.locator("summary", { hasText: /^loss/ }) }).first();
+  await group.locator("summary").click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.getAll("fold").includes("scalars:loss"));
+  await page.reload();
+  await page.locator("li.run").first().waitFor();
+  const reopened = page.locator("details.group").filter({ has: page.locator("summary", { hasText: /^loss/ }) }).first();
+  await reopened.waitFor({ state: "attached" });
+  expect((await reopened.getAttribute("open")) === null, "the collapsed group opened again after a reload");
+  await reopened.locator("summary").click();
+  await page.getByRole("tab", { name: "Histograms" }).click();
+  expect((await page.getByLabel("Histogram mode").inputValue()) === "overlay", "histogram mode lost on reload");
+  await page.getByLabel("Histogram mode").selectOption("offset");
+  // Tabs and a filter, then Back and Forward through them.
+  await page.getByRole("tab", { name: "Images" }).click();
+  await page.getByLabel("Filter tags").fill("samples");
+  await page.waitForTimeout(1600);
+  await page.getByRole("tab", { name: "Text" }).click();
+  const tab = () => page.evaluate(() => document.querySelector('[role="tab"][aria-selected="true"]')?.textContent);
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('[role="tab"][aria-selected="true"]')?.textContent === "Images");
+  expect((await page.getByLabel("Filter tags").inputValue()) === "samples", "the filter is not the one of that step");
+  await page.goBack();
+  await page.waitForFunction(() => (document.querySelector("#tag-filter")?.value ?? "x") === "");
+  expect((await tab()) === "Images", `after the second Back: ${await tab()}`);
+  await page.goForward();
+  await page.goForward();
+  await page.waitForFunction(() => document.querySelector('[role="tab"][aria-selected="true"]')?.textContent === "Text");
+  await shot("07g-url-state-back-forward");
+  await page.getByLabel("Filter tags").fill("");
+  await page.getByRole("tab", { name: "Scalars", exact: true }).click();
+});
+
+await check("an invalid regex in the tag filter says so", async () => {
+  await page.getByLabel("Filter tags").fill("loss(");
+  await page.getByText("Not a valid regex: matching as plain text.").first().waitFor();
+  await page.getByLabel("Filter tags").fill("");
+  await page.waitForFunction(() => ![...document.querySelectorAll(".filter-error")].some((e) => e.textContent));
 });
 
 // Shape and values are compared with what the data API itself answers, at the newest step and,
@@ -355,12 +692,48 @@ await check("no external requests", async () => {
   expect(external.length === 0, external.join(", "));
 });
 
-await check("stop, then delete the job", async () => {
+await check("stop asks first, then the stopped job's dashboard is a page, JSON for clients", async () => {
+  // A dashboard left open while the job stops.
+  const watcher = await context.newPage();
+  await watcher.goto(dashboardUrl);
+  await watcher.locator("li.run").first().waitFor();
   await page.goto(`${base}/`);
   const row = page.locator(`tr[data-job-name="${jobName}"]`);
   await row.getByRole("button", { name: `Stop ${jobName}` }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByRole("heading", { name: `Stop job ${jobName}?` }).waitFor();
+  await shot("09a-stop-confirm");
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await page.waitForTimeout(1500);
+  expect(await row.getByText("Running", { exact: true }).isVisible(), "the job stopped without confirmation");
+  await row.getByRole("button", { name: `Stop ${jobName}` }).click();
+  await dialog.getByRole("button", { name: "Stop", exact: true }).click();
   await row.getByText("Stopped", { exact: true }).waitFor({ timeout: 60_000 });
   await shot("09-stopped");
+  const notice = watcher.locator(".banner.job-notice");
+  await notice.waitFor({ timeout: 30_000 });
+  const said = await notice.innerText();
+  expect(said.startsWith("This job was stopped."), `the open dashboard says: ${said}`);
+  expect((await notice.locator("a").getAttribute("href")) === "/", "no console link in the notice");
+  await watcher.screenshot({ path: path.join(shots, "09c-open-dashboard-job-stopped.png") });
+  await watcher.close();
+  const answer = await page.goto(dashboardUrl);
+  expect(answer?.status() === 503, `status ${answer?.status()}`);
+  expect((answer?.headers()["content-type"] ?? "").startsWith("text/html"), `content type ${answer?.headers()["content-type"]}`);
+  await page.getByRole("heading", { name: "This job was stopped" }).waitFor();
+  await page.getByText("Job status: KILLED").waitFor();
+  await shot("09b-stopped-dashboard-page");
+  const json = await page.evaluate(async (u) => {
+    const r = await fetch(u, { headers: { Accept: "application/json" } });
+    return { status: r.status, type: r.headers.get("content-type"), body: await r.json() };
+  }, dashboardUrl);
+  expect(json.status === 503 && json.body.error_code === "ModelArts.0105", `fetch got ${JSON.stringify(json)}`);
+  await page.locator("#console-link").click();
+  await page.getByRole("table", { name: "Visualization jobs" }).waitFor();
+});
+
+await check("delete the job", async () => {
+  const row = page.locator(`tr[data-job-name="${jobName}"]`);
   await row.getByRole("button", { name: `Delete ${jobName}` }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Delete", exact: true }).click();
   await row.waitFor({ state: "detached", timeout: 30_000 });

@@ -385,9 +385,21 @@ pub struct Hparams {
 /// One chart of the custom-scalars layout.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct LayoutChart {
-    /// Regular expressions of scalar tags.
+    /// Regular expressions of scalar tags (of a margin chart: every value, lower and upper tag).
     pub tags: Vec<String>,
     pub title: String,
+    /// Present for a margin chart: each series' value tag drawn with a band between its lower
+    /// and upper tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin: Option<Vec<MarginSeries>>,
+}
+
+/// One series of a margin chart: exact scalar tag names.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MarginSeries {
+    pub value: String,
+    pub lower: String,
+    pub upper: String,
 }
 
 /// One category of the custom-scalars layout.
@@ -442,6 +454,271 @@ pub struct LogdirState {
     pub status: LogdirStatus,
 }
 
+// ---- data/graphs, data/graph, data/graph/view, data/graph/search, data/graph/node
+
+pub use crate::graph::GraphKind;
+
+/// Which of a run's graphs a `data/graph…` request reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GraphSelector {
+    /// The op graph: a TensorFlow `GraphDef` or a MindSpore `GraphProto` (the default).
+    Op,
+    /// The Keras model config, as a graph of layers.
+    Keras,
+}
+
+/// A graph a run holds (`data/graphs`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphSummary {
+    /// Why the graph cannot be shown (undecodable, truncated), or null.
+    #[schema(required = true)]
+    pub error: Option<String>,
+    pub kind: GraphKind,
+    /// Nodes in the graph (0 when it cannot be decoded).
+    pub nodes: usize,
+    pub step: i64,
+    pub wall_time: Num,
+}
+
+/// A `RunMetadata` a run holds (`data/graphs`): per-node compute time and memory of a step.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RunMetadataSummary {
+    pub step: i64,
+    pub tag: String,
+    pub wall_time: Num,
+}
+
+/// The graphs of one run (`data/graphs`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RunGraphs {
+    /// The Keras model config, or null.
+    #[schema(required = true)]
+    pub keras: Option<GraphSummary>,
+    /// The op graph, or null.
+    #[schema(required = true)]
+    pub op: Option<GraphSummary>,
+    pub run: String,
+    pub run_metadata: Vec<RunMetadataSummary>,
+}
+
+/// One node exactly as the file holds it (`data/graph`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphNode {
+    /// Attributes rendered as short text (types, shapes, small constants; a large tensor only
+    /// as its type and shape).
+    pub attrs: BTreeMap<String, String>,
+    pub device: String,
+    /// In file order, in the file's form: `name`, `name:N` (output N), `^name` (control).
+    pub inputs: Vec<String>,
+    /// As in the file (a MindSpore node's id within the graph).
+    pub name: String,
+    pub op: String,
+    /// Shapes of the outputs (`[?,224,224,3]`), where the file records them.
+    pub output_shapes: Vec<String>,
+    /// MindSpore's `scope` field; null for other formats.
+    #[schema(required = true)]
+    pub scope: Option<String>,
+}
+
+/// A function of a TensorFlow graph's library.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphFunction {
+    pub name: String,
+    pub nodes: Vec<GraphNode>,
+}
+
+/// A run's graph as a list of nodes (`data/graph`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphAnswer {
+    pub functions: Vec<GraphFunction>,
+    pub kind: GraphKind,
+    pub nodes: Vec<GraphNode>,
+    /// Index of the first node answered (`offset`).
+    pub offset: usize,
+    /// Nodes in the graph.
+    pub total: usize,
+}
+
+/// What a visible item of a graph view is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GraphItemKind {
+    Op,
+    /// A name scope.
+    Scope,
+    /// Siblings that differ only in a trailing number (`conv_1` … `conv_9`).
+    Series,
+}
+
+/// Compute time and memory from a `RunMetadata`, summed over the ops of an item.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphStats {
+    pub compute_micros: Num,
+    pub memory_bytes: i64,
+}
+
+/// A visible item of a graph view: an op, or a scope or series (expanded or not).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphItem {
+    /// Scopes, series and ops directly inside (0 for an op).
+    pub child_count: u32,
+    /// Inputs naming no node of the graph (at most 10), as written.
+    pub dangling_inputs: Vec<String>,
+    /// The device, or "" when none or (for a group) its ops differ.
+    pub device: String,
+    pub expanded: bool,
+    /// `o:<name>` (op), `f:<path>` (node of a function), `g:<path>` (scope), `s:…` (series).
+    pub id: String,
+    pub kind: GraphItemKind,
+    pub label: String,
+    /// Ops inside (1 for an op).
+    pub node_count: u32,
+    /// The op type; for a group, the most frequent one inside.
+    pub op: String,
+    /// The first output's shape, where known.
+    #[schema(required = true)]
+    pub output_shape: Option<String>,
+    /// The id of the expanded group holding the item; null at the top level.
+    #[schema(required = true)]
+    pub parent: Option<String>,
+    /// With `stats=<tag>`: what the run metadata says of the ops inside, or null.
+    #[schema(required = true)]
+    pub stats: Option<GraphStats>,
+}
+
+/// Op-level edges between two visible items, merged.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphEdge {
+    /// A control dependency (`^input`).
+    pub control: bool,
+    /// Op-level edges merged into this one.
+    pub count: u32,
+    /// The tensor shape, when every merged edge carries the same known one.
+    #[schema(required = true)]
+    pub shape: Option<String>,
+    pub source: String,
+    pub target: String,
+}
+
+/// What is visible with some groups expanded (`data/graph/view`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphView {
+    pub edges: Vec<GraphEdge>,
+    /// Top-level items first, then the children of each expanded group, breadth first.
+    pub items: Vec<GraphItem>,
+    pub kind: GraphKind,
+    /// Nodes in the whole graph.
+    pub total_nodes: usize,
+    /// Some expanded groups were answered collapsed: the view would have grown too large.
+    pub truncated: bool,
+}
+
+/// A node whose name matches a search (`data/graph/search`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphSearchHit {
+    pub id: String,
+    pub name: String,
+    pub op: String,
+    /// The groups to expand to see it, top down.
+    pub path: Vec<String>,
+}
+
+/// The answer of `data/graph/search`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphSearch {
+    pub hits: Vec<GraphSearchHit>,
+    /// All matches, of which `hits` are the best.
+    pub total: usize,
+}
+
+/// One input of a node, resolved (`data/graph/node`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphNodeInput {
+    pub control: bool,
+    /// As written in the file.
+    pub input: String,
+    #[schema(required = true)]
+    pub shape: Option<String>,
+    /// The id of the node it names, or null when there is no such node (a dangling input).
+    #[schema(required = true)]
+    pub source: Option<String>,
+}
+
+/// A node reading one of this node's outputs.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphNodeOutput {
+    pub control: bool,
+    pub id: String,
+    pub name: String,
+}
+
+/// One node with its neighbours (`data/graph/node`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GraphNodeDetail {
+    pub attrs: BTreeMap<String, String>,
+    pub device: String,
+    pub id: String,
+    pub inputs: Vec<GraphNodeInput>,
+    pub name: String,
+    pub op: String,
+    pub output_shapes: Vec<String>,
+    pub outputs: Vec<GraphNodeOutput>,
+    /// The groups holding it, top down.
+    pub path: Vec<String>,
+    #[schema(required = true)]
+    pub scope: Option<String>,
+    #[schema(required = true)]
+    pub stats: Option<GraphStats>,
+}
+
+/// The query of `data/graph`.
+#[derive(Debug, Clone, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GraphQuery {
+    pub run: String,
+    pub kind: Option<GraphSelector>,
+    /// Answer nodes from this index on (default 0).
+    pub offset: Option<u64>,
+    /// Answer at most this many nodes (default all).
+    pub limit: Option<u64>,
+}
+
+/// The query of `data/graph/view`.
+#[derive(Debug, Clone, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GraphViewQuery {
+    pub run: String,
+    pub kind: Option<GraphSelector>,
+    /// The expanded groups' ids as a JSON array of strings (default none: the top level).
+    pub expanded: Option<String>,
+    /// A run-metadata tag whose compute time and memory to add to the items.
+    pub stats: Option<String>,
+}
+
+/// The query of `data/graph/search`.
+#[derive(Debug, Clone, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GraphSearchQuery {
+    pub run: String,
+    pub kind: Option<GraphSelector>,
+    /// Matched case-insensitively anywhere in a node's hierarchical name.
+    pub q: String,
+    /// At most this many hits (default 50, at most 1000).
+    pub limit: Option<u32>,
+}
+
+/// The query of `data/graph/node`.
+#[derive(Debug, Clone, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GraphNodeQuery {
+    pub run: String,
+    pub kind: Option<GraphSelector>,
+    /// The node's id (`o:<name>`) or its name.
+    pub node: String,
+    pub stats: Option<String>,
+}
+
 // ---- errors
 
 /// The body of every 400 and 404 of the data API.
@@ -487,6 +764,30 @@ pub struct ScalarsQuery {
     /// Only steps up to this one (inclusive).
     pub end_step: Option<i64>,
     pub format: Option<ScalarFormat>,
+}
+
+/// The form of `data/scalars_multirun` (`application/x-www-form-urlencoded`). Every field but
+/// `runs` may be given once, here or in the query string.
+#[derive(Debug, Clone, ToSchema)]
+pub struct MultirunForm {
+    pub tag: String,
+    /// Run names, the field repeated once per run (`runs=a&runs=b`); or give `run_regex`.
+    pub runs: Option<Vec<String>>,
+    /// A regular expression (Rust syntax) searched in every run's name, instead of `runs`;
+    /// empty selects every run.
+    pub run_regex: Option<String>,
+    /// Downsample each run's series to about this many points, keeping each bucket's first,
+    /// last, min and max.
+    pub points: Option<u32>,
+    /// Only steps after this one.
+    pub since_step: Option<i64>,
+    /// Only steps from this one (inclusive), for zooming at full resolution.
+    pub start_step: Option<i64>,
+    /// Only steps up to this one (inclusive).
+    pub end_step: Option<i64>,
+    /// `json` (the default) or `binary`
+    /// (`application/vnd.vizjobs.scalar-columns-multirun`, docs/DATA_API.md).
+    pub format: Option<String>,
 }
 
 /// The query of `data/blob`.

@@ -31,14 +31,22 @@ pub struct TooManyPoints(pub usize);
 
 /// Encodes points.
 pub fn encode(points: &[Point]) -> Result<Vec<u8>, TooManyPoints> {
-    let n = u32::try_from(points.len()).map_err(|_| TooManyPoints(points.len()))?;
     let mut out = Vec::with_capacity(HEADER_LEN + points.len() * BYTES_PER_POINT);
+    encode_into(&mut out, points)?;
+    Ok(out)
+}
+
+/// Appends the encoded points to `out` (the multi-run form frames one such body per run).
+/// The columns are aligned in `out` when it ends at a multiple of 8.
+pub fn encode_into(out: &mut Vec<u8>, points: &[Point]) -> Result<(), TooManyPoints> {
+    let n = u32::try_from(points.len()).map_err(|_| TooManyPoints(points.len()))?;
+    out.reserve(HEADER_LEN + points.len() * BYTES_PER_POINT);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&n.to_le_bytes());
     out.extend(points.iter().flat_map(|p| p.step.to_le_bytes()));
     out.extend(points.iter().flat_map(|p| p.wall_time.to_le_bytes()));
     out.extend(points.iter().flat_map(|p| p.value.to_le_bytes()));
-    Ok(out)
+    Ok(())
 }
 
 /// Why a body is not the binary form.

@@ -500,20 +500,28 @@ pub(crate) async fn hparams(State(shared): State<Arc<Shared>>) -> Json<Hparams> 
     let runs = all_runs(&shared);
     let mut hparams: Vec<HparamInfo> = Vec::new();
     let mut metric_tags: Vec<String> = Vec::new();
+    // Every run's experiment record, not only the first: a sweep written by tensorboardX's
+    // `add_hparams` gives each session its own, with its own keys and metrics, and all of them
+    // belong in the view (the first record of a name decides its type).
     for run in &runs {
         if let Some(e) = &run.index.read().experiment {
             for h in &e.hparam_infos {
-                hparams.push(HparamInfo {
-                    name: h.name.clone(),
-                    kind: hparam_type(h.r#type),
-                });
+                if !hparams.iter().any(|known| known.name == h.name) {
+                    hparams.push(HparamInfo {
+                        name: h.name.clone(),
+                        kind: hparam_type(h.r#type),
+                    });
+                }
             }
-            metric_tags.extend(
-                e.metric_infos
-                    .iter()
-                    .filter_map(|m| m.name.as_ref().map(|n| n.tag.clone())),
-            );
-            break;
+            for tag in e
+                .metric_infos
+                .iter()
+                .filter_map(|m| m.name.as_ref().map(|n| &n.tag))
+            {
+                if !metric_tags.contains(tag) {
+                    metric_tags.push(tag.clone());
+                }
+            }
         }
     }
     let mut sessions = Vec::new();
@@ -541,11 +549,17 @@ pub(crate) async fn hparams(State(shared): State<Arc<Shared>>) -> Json<Hparams> 
             .map_or(SessionStatus::Unknown, |e| session_status(e.status));
         drop(d);
         let mut metrics = BTreeMap::new();
+        // The session's run and the runs below it, found by bisection in the sorted names (a
+        // sweep has as many sessions as runs: a scan per session would be quadratic).
+        let prefix = format!("{}/", run.name);
+        let below = runs.partition_point(|r| r.name.as_str() < prefix.as_str());
+        let below_end = below + runs[below..].partition_point(|r| r.name.starts_with(&prefix));
+        let own: Vec<&Arc<TrackedRun>> = std::iter::once(run)
+            .chain(runs[below..below_end].iter())
+            .collect();
         for tag in &metric_tags {
-            let prefix = format!("{}/", run.name);
-            let last = runs
+            let last = own
                 .iter()
-                .filter(|r| r.name == run.name || r.name.starts_with(&prefix))
                 .filter_map(|r| r.index.read().scalars.get(tag).and_then(|s| s.last()))
                 .max_by(|a, b| a.wall_time.total_cmp(&b.wall_time));
             if let Some(p) = last {
@@ -596,9 +610,23 @@ fn layout_categories(layout: &tb::Layout) -> impl Iterator<Item = LayoutCategory
                     .collect(),
                 (None, None) => Vec::new(),
             };
+            let margin = match (&ch.multiline, &ch.margin) {
+                (None, Some(m)) => Some(
+                    m.series
+                        .iter()
+                        .map(|s| MarginSeries {
+                            value: s.value.clone(),
+                            lower: s.lower.clone(),
+                            upper: s.upper.clone(),
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            };
             LayoutChart {
                 tags,
                 title: ch.title.clone(),
+                margin,
             }
         });
         LayoutCategory {
@@ -621,10 +649,23 @@ pub(crate) async fn custom_scalars(
         Some(_) => vec![q.run(&shared)?],
         None => all_runs(&shared),
     };
-    let mut categories = Vec::new();
+    // Runs often write the same layout (every process of a job, every restart): categories of
+    // one title are merged, and a chart already in its category is not repeated.
+    let mut categories: Vec<LayoutCategory> = Vec::new();
     for run in runs {
         if let Some(layout) = &run.index.read().custom_scalars {
-            categories.extend(layout_categories(layout));
+            for category in layout_categories(layout) {
+                match categories.iter_mut().find(|c| c.title == category.title) {
+                    Some(known) => {
+                        for chart in category.charts {
+                            if !known.charts.contains(&chart) {
+                                known.charts.push(chart);
+                            }
+                        }
+                    }
+                    None => categories.push(category),
+                }
+            }
         }
     }
     Ok(Json(CustomScalars { categories }))

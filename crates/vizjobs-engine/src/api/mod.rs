@@ -7,7 +7,9 @@
 
 pub mod answers;
 pub mod columns;
+mod graph;
 mod handlers;
+pub mod multirun;
 
 pub(crate) use handlers::{run_infos, run_tags};
 pub mod json;
@@ -22,7 +24,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::board::Shared;
 use crate::loader::TrackedRun;
@@ -41,9 +43,10 @@ use crate::loader::TrackedRun;
         handlers::runs, handlers::tags, handlers::scalars, handlers::histograms,
         handlers::images, handlers::blob, handlers::text, handlers::pr_curves,
         handlers::hparams, handlers::custom_scalars, handlers::tensors, handlers::config,
-        handlers::logdir
+        handlers::logdir, multirun::scalars_multirun,
+        graph::graphs, graph::graph, graph::view, graph::search, graph::node
     ),
-    components(schemas(answers::ScalarFormat)),
+    components(schemas(answers::ScalarFormat, answers::GraphSelector)),
     tags((name = "data", description = "The dashboard data API, served under a job's service_url"))
 )]
 pub struct DataApiDoc;
@@ -53,6 +56,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/data/runs", get(handlers::runs))
         .route("/data/tags", get(handlers::tags))
         .route("/data/scalars", get(handlers::scalars))
+        .route("/data/scalars_multirun", post(multirun::scalars_multirun))
         .route("/data/histograms", get(handlers::histograms))
         .route("/data/images", get(handlers::images))
         .route("/data/blob", get(handlers::blob))
@@ -63,6 +67,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/data/tensors", get(handlers::tensors))
         .route("/data/config", get(handlers::config))
         .route("/data/logdir", get(handlers::logdir))
+        .route("/data/graphs", get(graph::graphs))
+        .route("/data/graph", get(graph::graph))
+        .route("/data/graph/view", get(graph::view))
+        .route("/data/graph/search", get(graph::search))
+        .route("/data/graph/node", get(graph::node))
         .layer(middleware::from_fn_with_state(shared.clone(), etag))
         .with_state(shared)
 }
@@ -243,7 +252,7 @@ mod tests {
         );
         let router = board.router();
         let doc = super::DataApiDoc::openapi();
-        assert_eq!(doc.paths.paths.len(), 13);
+        assert_eq!(doc.paths.paths.len(), 19);
         let routed = |path: String| {
             let router = router.clone();
             async move {

@@ -11,7 +11,7 @@ pub struct Event {
     /// `MindSpore.Event:1` in the first record.
     #[prost(string, optional, tag = "3")]
     pub version: Option<String>,
-    /// A serialized `GraphProto`; kept only as "a graph is present".
+    /// A serialized `GraphProto` (`anf_ir.proto`, see [`super::ms_graph`]).
     #[prost(bytes = "vec", optional, tag = "4")]
     pub graph_def: Option<Vec<u8>>,
     #[prost(message, optional, tag = "5")]

@@ -5,4 +5,6 @@
 
 pub mod hparams;
 pub mod mindspore;
+pub mod ms_graph;
 pub mod tensorboard;
+pub mod tf_graph;

@@ -11,14 +11,17 @@ pub struct Event {
     /// e.g. `brain.Event:2`; the first record of a file.
     #[prost(string, optional, tag = "3")]
     pub file_version: Option<String>,
-    /// A serialized `GraphDef`; kept only as "a graph is present".
+    /// A serialized `GraphDef` (decoded by the engine when the graph is asked for).
     #[prost(bytes = "vec", optional, tag = "4")]
     pub graph_def: Option<Vec<u8>>,
     #[prost(message, optional, tag = "5")]
     pub summary: Option<Summary>,
     #[prost(message, optional, tag = "7")]
     pub session_log: Option<SessionLog>,
-    /// A serialized `MetaGraphDef`: also counts as a graph.
+    /// A `RunMetadata` recorded for one step of a traced session.
+    #[prost(message, optional, tag = "8")]
+    pub tagged_run_metadata: Option<super::tf_graph::TaggedRunMetadata>,
+    /// A serialized `MetaGraphDef`: its `graph_def` is the graph when no `graph_def` is written.
     #[prost(bytes = "vec", optional, tag = "9")]
     pub meta_graph_def: Option<Vec<u8>>,
 }

@@ -150,6 +150,9 @@ pub async fn authenticate(
         let caller = check_token(state, &session, Some(TokenKind::Session)).await?;
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
             refuse_cross_origin(state, &parts.headers)?;
+            if is_read_only_post(parts) {
+                return Ok((caller, body));
+            }
             let sent = parts
                 .headers
                 .get(CSRF_HEADER)
@@ -312,6 +315,25 @@ pub fn refuse_cross_origin(state: &AppState, headers: &HeaderMap) -> AppResult<(
     Ok(())
 }
 
+/// Whether a request is a POST that only reads: a dashboard's `data/scalars_multirun`
+/// (`/vj/{project_id}/{job_id}/data/scalars_multirun`), a query too long for a URL. It needs no
+/// CSRF token, as a GET of the same data does not: it changes nothing, and a page of another
+/// origin cannot read its answer (no CORS). [`refuse_cross_origin`] still applies to it, so a
+/// browser refuses to send it from another page at all.
+fn is_read_only_post(parts: &Parts) -> bool {
+    let segments: Vec<&str> = parts
+        .uri
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .collect();
+    parts.method == Method::POST
+        && matches!(
+            segments.as_slice(),
+            ["vj", _, _, "data", "scalars_multirun"]
+        )
+}
+
 /// The value of a cookie.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -333,6 +355,36 @@ mod tests {
         assert_eq!(path_project("/v1/abc/visualization-jobs"), Some("abc"));
         assert_eq!(path_project("/vj/p1/12/data/runs"), Some("p1"));
         assert_eq!(path_project("/healthz"), None);
+    }
+
+    #[test]
+    fn only_the_multirun_query_is_a_read_only_post() {
+        let parts = |method: Method, uri: &str| {
+            let (parts, ()) = axum::http::Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(())
+                .unwrap()
+                .into_parts();
+            parts
+        };
+        let multirun = "/vj/p1/3/data/scalars_multirun";
+        assert!(is_read_only_post(&parts(Method::POST, multirun)));
+        assert!(is_read_only_post(&parts(
+            Method::POST,
+            &format!("{multirun}?format=binary")
+        )));
+        assert!(!is_read_only_post(&parts(Method::PUT, multirun)));
+        assert!(!is_read_only_post(&parts(Method::DELETE, multirun)));
+        for other in [
+            "/vj/p1/3/data/scalars",
+            "/vj/p1/3/data/scalars_multirun/x",
+            "/vj/p1/data/scalars_multirun",
+            "/v1/p1/visualization-jobs/3/stop",
+            "/console/logout",
+        ] {
+            assert!(!is_read_only_post(&parts(Method::POST, other)), "{other}");
+        }
     }
 
     #[test]

@@ -20,7 +20,9 @@ use tower::ServiceExt;
 use vizjobs_engine::{Board, EngineConfig, LocalDisk};
 pub use vizjobs_objstore::ObjectStorage;
 
-use crate::dashboard::runner::{JobSpec, LogLocation, Runner, RunnerError};
+use crate::dashboard::runner::{
+    BoardCounts, JobSpec, LoadCounters, LogLocation, Runner, RunnerError,
+};
 use crate::static_files::dashboard_page;
 
 #[derive(Debug, Clone)]
@@ -30,6 +32,28 @@ pub struct EngineRunnerConfig {
     pub idle_evict: Duration,
     /// Where object storage `train_url`s are read; `None`: such jobs are refused.
     pub object_storage: Option<Arc<ObjectStorage>>,
+    /// The persistent cache of parsed runs, opened by [`EngineRunnerConfig::open_cache`] into
+    /// `engine.cache`; `None`: off.
+    pub cache: Option<CacheLocation>,
+}
+
+/// Where the persistent cache lives, and its settings.
+#[derive(Debug, Clone)]
+pub struct CacheLocation {
+    pub dir: std::path::PathBuf,
+    pub settings: vizjobs_engine::CacheSettings,
+}
+
+impl EngineRunnerConfig {
+    /// Opens the cache directory (creating it) so boards save to it and restore from it.
+    pub fn open_cache(&mut self) -> Result<(), vizjobs_engine::cache::CacheError> {
+        if let Some(location) = &self.cache {
+            let cache = vizjobs_engine::RunCache::open(&location.dir, location.settings.clone())?;
+            tracing::info!(dir = %location.dir.display(), max_bytes = location.settings.max_bytes, "parsed logs are cached");
+            self.engine.cache = Some(Arc::new(cache));
+        }
+        Ok(())
+    }
 }
 
 impl Default for EngineRunnerConfig {
@@ -38,6 +62,7 @@ impl Default for EngineRunnerConfig {
             engine: EngineConfig::default(),
             idle_evict: Duration::from_secs(15 * 60),
             object_storage: None,
+            cache: None,
         }
     }
 }
@@ -87,19 +112,37 @@ impl EngineRunner {
         self.jobs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Drops the boards nobody used within `idle_evict`.
+    /// Drops the boards nobody used within `idle_evict`. A board still in its first load is in
+    /// use (its first request waits for it), so it stays: closing it would stop the load half
+    /// way and serve the half.
     pub fn evict_idle(&self) {
         let now = Instant::now();
         for (id, entry) in self.jobs().iter_mut() {
-            if entry
-                .loaded
-                .as_ref()
-                .is_some_and(|l| now.duration_since(l.last_used) >= self.config.idle_evict)
-                && let Some(loaded) = entry.loaded.take()
+            if entry.loaded.as_ref().is_some_and(|l| {
+                now.duration_since(l.last_used) >= self.config.idle_evict
+                    && l.board.progress().first_load_done
+            }) && let Some(loaded) = entry.loaded.take()
             {
                 loaded.board.close();
                 tracing::info!(job_id = id, "evicted an idle dashboard");
             }
+        }
+    }
+
+    /// Closes every loaded board and waits for their loader threads, so that each saves what
+    /// changed to the cache (the server is stopping). Blocks: call it off the async threads.
+    pub fn close_all(&self) {
+        let boards: Vec<Arc<Board>> = self
+            .jobs()
+            .values_mut()
+            .filter_map(|e| e.loaded.take())
+            .map(|l| l.board)
+            .collect();
+        for board in &boards {
+            board.close();
+        }
+        for board in &boards {
+            board.close_and_wait();
         }
     }
 
@@ -224,6 +267,34 @@ impl Runner for EngineRunner {
                 }
             }
             Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
+        }
+    }
+
+    fn load_counters(&self) -> LoadCounters {
+        use std::sync::atomic::Ordering::Relaxed;
+        let engine = &self.config.engine;
+        let mut counters = LoadCounters {
+            bytes_fetched: engine.stats.bytes_fetched.load(Relaxed),
+            ..LoadCounters::default()
+        };
+        if let Some(cache) = &engine.cache {
+            let s = cache.stats();
+            counters.cache_hits = s.hits.load(Relaxed);
+            counters.cache_misses = s.misses.load(Relaxed);
+            counters.cache_rejected = s.rejected.load(Relaxed);
+            counters.cache_bytes_restored = s.bytes_restored.load(Relaxed);
+            counters.cache_bytes_saved = s.bytes_saved.load(Relaxed);
+            counters.cache_evicted = s.evicted.load(Relaxed);
+        }
+        counters
+    }
+
+    fn boards(&self) -> BoardCounts {
+        let (registered, loaded) = self.counts();
+        BoardCounts {
+            registered,
+            loaded,
+            memory_bytes: self.memory_bytes(),
         }
     }
 }

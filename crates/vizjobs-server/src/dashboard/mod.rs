@@ -5,24 +5,29 @@
 //!   placeholder implementation;
 //! - [`engine`]: the runner that serves real dashboards, loading a job's board on first view and
 //!   evicting it when idle;
-//! - [`standalone`]: `vizjobs board`'s router, with no jobs and no authentication.
+//! - [`standalone`]: `vizjobs board`'s router, with no jobs and no authentication;
+//! - [`landing`]: HTML pages instead of JSON errors for a person who opens a dashboard link
+//!   that cannot show a dashboard (logged out, job stopped, no such job).
 //!
 //! The routes below sit behind the auth middleware, which has already scoped the request to the
 //! project; here the job is looked up in that project, must be RUNNING, and the request is
 //! handed to the runner with its path made relative to the `service_url`.
 
 pub mod engine;
+pub mod landing;
 pub mod runner;
 pub mod standalone;
 
-pub use engine::{EngineRunner, EngineRunnerConfig, ObjectStorage};
-pub use runner::{JobSpec, LogLocation, PlaceholderRunner, Runner, RunnerError};
+pub use engine::{CacheLocation, EngineRunner, EngineRunnerConfig, ObjectStorage};
+pub use runner::{
+    BoardCounts, JobSpec, LoadCounters, LogLocation, PlaceholderRunner, Runner, RunnerError,
+};
 pub use standalone::{HostCheck, board_router};
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{StatusCode, Uri, header};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::any;
 use vizjobs_api::{ErrorCode, JobStatus};
@@ -81,22 +86,7 @@ async fn forward(
         .await?
         .ok_or_else(|| AppError::no_such_job(id))?;
     if job.status != JobStatus::Running {
-        return Ok((
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "5")],
-            axum::Json(
-                AppError::new(
-                    ErrorCode::BadStatus,
-                    format!(
-                        "The dashboard of job {id} is not running. job status: {}",
-                        job.status.code()
-                    ),
-                )
-                .api
-                .body(),
-            ),
-        )
-            .into_response());
+        return Ok(landing::not_running(id, job.status));
     }
     let spec = state.lifecycle.spec(&job)?;
     let (mut parts, body) = request.into_parts();

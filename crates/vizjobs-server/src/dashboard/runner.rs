@@ -54,6 +54,36 @@ pub enum RunnerError {
     ObjectStorage(String),
 }
 
+/// What a runner holds in this process, for `/metrics`: with job-affine routing each RUNNING
+/// job's board is loaded in one replica, which these figures show per replica.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BoardCounts {
+    /// Jobs whose dashboard is started here (loaded or not).
+    pub registered: usize,
+    /// Of those, the ones whose logs are loaded in memory.
+    pub loaded: usize,
+    /// Heap bytes the loaded boards hold.
+    pub memory_bytes: usize,
+}
+
+/// What a runner's boards read and restored since the process started, for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadCounters {
+    /// Bytes read from the logs' storage (disk or object storage).
+    pub bytes_fetched: u64,
+    /// Runs restored from the persistent cache.
+    pub cache_hits: u64,
+    /// Runs read fresh with the cache on; of them, `cache_rejected` had an entry that was
+    /// damaged, of another format, or out of date with the files.
+    pub cache_misses: u64,
+    pub cache_rejected: u64,
+    /// Bytes of cache entries restored, and written.
+    pub cache_bytes_restored: u64,
+    pub cache_bytes_saved: u64,
+    /// Entries deleted to keep the cache under its size limit.
+    pub cache_evicted: u64,
+}
+
 #[async_trait]
 pub trait Runner: Send + Sync + 'static {
     /// Makes the job's dashboard available. An error marks the job FAILED with its message.
@@ -63,6 +93,14 @@ pub trait Runner: Send + Sync + 'static {
     /// Answers a request under the job's `service_url`; the request's path is relative to it
     /// (`/` is the dashboard's front page). Called only while the job is RUNNING.
     async fn serve(&self, job: &JobSpec, request: Request<Body>) -> Response;
+    /// What this runner holds now; a runner that loads nothing holds nothing.
+    fn boards(&self) -> BoardCounts {
+        BoardCounts::default()
+    }
+    /// What this runner's boards read and restored; a runner that loads nothing reads nothing.
+    fn load_counters(&self) -> LoadCounters {
+        LoadCounters::default()
+    }
 }
 
 /// A runner that serves a page naming the job and its logs. Useful to test the lifecycle on its

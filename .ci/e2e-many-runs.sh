@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Browser test of the dashboard on 2,000 runs (issue 20): `vizjobs board` on a sweep written by
+# tensorboardX (web/tests/e2e/write_many_runs.py: 2,000 runs × 2 tags × 40 steps, about 15 s on
+# 2 cores), driven by web/tests/e2e/many-runs.mjs in headless Chromium.
+#
+# Expects what .ci/e2e.sh prepares (run it first, as scripts/test does): Chromium, web/'s npm
+# packages, and the tensorboardX venv.
+#
+# Environment:
+#   VIZJOBS_BIN          a built vizjobs binary [default: cargo build -p vizjobs-cli]
+#   VIZJOBS_E2E_VENV     Python venv holding tensorboardX [default: /var/tmp/vizjobs-e2e-venv]
+#   VIZJOBS_SCREENSHOTS  where screenshots go [default: <repo>/target/e2e-screenshots]
+#   VIZJOBS_MANY_RUNS    how many runs [default: 2000]
+set -euo pipefail
+
+repo="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
+venv="${VIZJOBS_E2E_VENV:-/var/tmp/vizjobs-e2e-venv}"
+chromium="${CHROMIUM:-/usr/bin/chromium}"
+runs="${VIZJOBS_MANY_RUNS:-2000}"
+die() {
+  echo "e2e-many-runs: $*" >&2
+  exit 1
+}
+[ -x "$chromium" ] || die "no Chromium at $chromium (run .ci/e2e.sh first)"
+[ -d "$repo/web/node_modules/playwright-core" ] || die "web/node_modules is missing (run .ci/e2e.sh first)"
+if ! "$venv/bin/python" -c "import tensorboardX" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q tensorboardX
+fi
+if [ -n "${VIZJOBS_BIN:-}" ]; then
+  bin="$VIZJOBS_BIN"
+else
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/vizjobs-ci-target}"
+  (cd "$repo" && cargo build -q -p vizjobs-cli)
+  bin="$CARGO_TARGET_DIR/debug/vizjobs"
+fi
+
+work="$(mktemp -d /tmp/vizjobs-e2e-many.XXXXXX)"
+board_pid=""
+cleanup() {
+  if [ -n "$board_pid" ] && kill -0 "$board_pid" 2>/dev/null; then
+    kill "$board_pid"
+    wait "$board_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "==> writing $runs runs with tensorboardX"
+"$venv/bin/python" "$repo/web/tests/e2e/write_many_runs.py" "$work/logs" --runs "$runs" --steps 40
+
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$bin" board --logdir "$work/logs" --listen "127.0.0.1:$port" >"$work/board.log" 2>&1 &
+board_pid=$!
+for _ in $(seq 1 300); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
+  kill -0 "$board_pid" 2>/dev/null || { tail -n 30 "$work/board.log" >&2; die "the board exited"; }
+  sleep 0.1
+done
+
+echo "==> browser tests on $runs runs"
+cd "$repo/web"
+VIZJOBS_DASHBOARD_URL="http://127.0.0.1:$port/" VIZJOBS_MANY_RUNS="$runs" CHROMIUM="$chromium" \
+  VIZJOBS_SCREENSHOTS="${VIZJOBS_SCREENSHOTS:-$repo/target/e2e-screenshots}" \
+  node tests/e2e/many-runs.mjs || { tail -n 30 "$work/board.log" >&2; die "browser tests failed"; }
