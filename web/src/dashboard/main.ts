@@ -350,5 +350,6 @@ if (host) {
   const dashboard = new Dashboard(host);
   // Charts read their colours when drawn: a scheme that follows the OS redraws them.
   applyTheme(() => dashboard.redraw());
+  window.addEventListener("vizjobs:colors", () => dashboard.redraw());
   void dashboard.start();
 }

@@ -12,7 +12,7 @@
  */
 import { el } from "../common/dom";
 import type { RunInfo } from "./api";
-import { runColor } from "./colors";
+import { runColor, setRunColor } from "./colors";
 import { hparamIndex, hparamValues, type HparamIndex } from "./hparam-index";
 import { formatBadge } from "./labels";
 import { filterMatcher, type Store } from "./store";
@@ -152,7 +152,18 @@ export class RunsPanel {
         "label",
         { class: "check" },
         box,
-        el("span", { class: "swatch", style: `background:${runColor(run.name)}`, "aria-hidden": "true" }),
+        el("input", {
+          type: "color",
+          class: "swatch swatch-picker",
+          value: runColor(run.name),
+          title: "Pick this run's colour",
+          "aria-label": `Colour of run ${run.name}`,
+          onchange: (e: Event) => {
+            setRunColor(run.name, (e.target as HTMLInputElement).value);
+            // Every chart reads run colours when drawn.
+            window.dispatchEvent(new CustomEvent("vizjobs:colors"));
+          },
+        }),
         el("span", { class: "run-name", title: run.name }, run.name),
       ),
       formatLabel(run.format),

@@ -154,7 +154,7 @@ await check("runs group by an hparam's value and are selected by it", async () =
   await waitDrawn("loss", perLr);
   const count = (await page.locator(".runs h2 .run-count").innerText()).trim();
   expect(count === `(${total})`, `count ${count}`);
-  const names = await page.locator("li.run").evaluateAll((rows) => rows.filter((r) => r.querySelector("input").checked).map((r) => r.dataset.run));
+  const names = await page.locator("li.run").evaluateAll((rows) => rows.filter((r) => r.querySelector("input[type=checkbox]").checked).map((r) => r.dataset.run));
   expect(names.every((n) => n.startsWith("lr=0.03_")), `checked rows ${names.slice(0, 5)}`);
   await shot("04-hparam-selection");
   await page.locator("#toggle-all-runs").check();
@@ -192,11 +192,11 @@ await check("top-k ranks the runs by a metric and selects them", async () => {
   expect(JSON.stringify(url.searchParams.getAll("run").sort()) === JSON.stringify([...ranked].sort()), `URL ${url.search}`);
   // The list is virtualised: look at the best run's row and a run not ranked through the filter.
   await page.locator("#run-filter").fill("^lr=0\\.1_seed=000[0-9]$");
-  const best = await page.locator('li.run[data-run="lr=0.1_seed=0007"] input').isChecked();
+  const best = await page.locator('li.run[data-run="lr=0.1_seed=0007"] input[type=checkbox]').isChecked();
   expect(best, "the best run is not checked in the run list");
   const count = (await page.locator(".runs h2 .run-count").innerText()).trim();
   expect(count === `(10 of ${total})`, `count ${count}`);
-  const checked = await page.locator("li.run input:checked").count();
+  const checked = await page.locator("li.run input[type=checkbox]:checked").count();
   expect(checked === ranked.filter((r) => /^lr=0\.1_seed=000[0-9]$/.test(r)).length, `${checked} of the 10 rows checked`);
   await shot("05-topk");
 });
@@ -219,7 +219,7 @@ await check("a large selection is in the URL compactly and survives a reload", a
   await page.locator("#run-filter").fill("lr=0.001_");
   await page.waitForFunction(() => document.querySelector(".runs h2 .run-count")?.textContent?.includes(" of "));
   const shown = await page.locator("li.run").count();
-  const unchecked = await page.locator("li.run input:not(:checked)").count();
+  const unchecked = await page.locator("li.run input[type=checkbox]:not(:checked)").count();
   expect(shown > 5 && unchecked === shown, `${unchecked} of ${shown} lr=0.001 rows unchecked after the reload`);
   await page.locator("#run-filter").fill("");
   await shot("06-reloaded-selection");

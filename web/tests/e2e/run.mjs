@@ -544,6 +544,36 @@ await check("URL state: histogram mode and collapsed groups survive a reload; Ba
   await page.getByRole("tab", { name: "Scalars", exact: true }).click();
 });
 
+await check("colours: 20 runs get 20 colours; a run's picked colour is drawn and kept across a reload", async () => {
+  await page.getByRole("tab", { name: "Scalars", exact: true }).click();
+  const pickers = page.locator("li.run input.swatch-picker");
+  await pickers.first().waitFor();
+  const colours = await pickers.evaluateAll((inputs) => inputs.map((i) => i.value));
+  const first20 = colours.slice(0, 20);
+  expect(new Set(first20).size === first20.length, `repeated colours among the first runs: ${first20.join(" ")}`);
+  const train = page.locator('li.run[data-run="train"] input.swatch-picker');
+  await train.fill("#ff00aa");
+  await page.reload();
+  await page.locator('li.run[data-run="train"] input.swatch-picker').waitFor();
+  const kept = await page.locator('li.run[data-run="train"] input.swatch-picker').inputValue();
+  expect(kept === "#ff00aa", `train's colour after a reload: ${kept}`);
+  // The chart draws train in it: its canvas holds pixels of that colour.
+  await page.getByLabel("Filter tags").fill("^loss$");
+  const canvas = page.locator('.chart-card[data-tag="loss"] canvas').first();
+  await canvas.waitFor();
+  await page.waitForFunction(() => document.querySelector('.chart-card[data-tag="loss"]')?.dataset.points?.includes("train=200"));
+  const pink = await canvas.evaluate((c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 200 && d[i + 1] < 60 && d[i + 2] > 120 && d[i + 2] < 210 && d[i + 3] > 200) n++;
+    return n;
+  });
+  expect(pink > 50, `only ${pink} pixels of the picked colour`);
+  await shot("07i-picked-run-colour");
+  await page.evaluate(() => localStorage.removeItem("vizjobs.runColors"));
+  await page.getByLabel("Filter tags").fill("");
+});
+
 await check("an invalid regex in the tag filter says so", async () => {
   await page.getByLabel("Filter tags").fill("loss(");
   await page.getByText("Not a valid regex: matching as plain text.").first().waitFor();
