@@ -23,7 +23,7 @@ import uPlot from "uplot";
 import { el } from "../common/dom";
 import { formatDuration, formatStep, formatValue, relativeSplits, timeUnitFor, type TimeUnit } from "../common/format";
 import { fetchScalars, fetchScalarsMultirun, type RunSelection } from "./api";
-import { axisColor } from "./canvas";
+import { axisColor, cssVar } from "./canvas";
 import { runColor, withAlpha } from "./colors";
 import { download, safeFileName, toCsv, toJson } from "./export";
 import {
@@ -50,6 +50,8 @@ const RASTER_RUNS = 300;
 /** Runs listed when hovering. */
 const NEAREST_RUNS = 5;
 /** Tick spacings of the step axis: 1, 2, 5, 10, 20, 50, … up to 5·10^15. */
+/** Rows of the step selector's table at most (the first drawn runs). */
+const STEP_TABLE_RUNS = 50;
 const STEP_INCREMENTS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
 
 /** How the panel wants runs coloured and grouped; the same object for every chart of the panel. */
@@ -96,6 +98,11 @@ export class ScalarChart {
   readonly root: HTMLElement;
   private readonly plotHost: HTMLElement;
   private readonly tooltip: HTMLElement;
+  private readonly actions: HTMLElement;
+  /** The table of every drawn run's values at the selected steps (the step selector). */
+  private readonly stepTable = el("div", { class: "step-table" });
+  /** Selected x positions (clicked), at most two: the second gives the change between them. */
+  private selectedXs: number[] = [];
   private readonly status: HTMLElement;
   private plot: uPlot | null = null;
   private overlay: HTMLCanvasElement | null = null;
@@ -150,10 +157,25 @@ export class ScalarChart {
       ),
       this.plotHost,
       this.status,
+      this.stepTable,
       this.tooltip,
     );
+    this.actions = this.root.querySelector(".chart-actions") as HTMLElement;
     this.resizeObserver = new ResizeObserver(() => this.fitWidth());
     this.resizeObserver.observe(this.plotHost);
+  }
+
+  /** Adds a tool button to the card's title bar (the panel's Pin and Wide). */
+  addAction(name: string, label: string, title: string, onclick: () => void): void {
+    this.actions.prepend(el("button", { type: "button", class: "small", title, dataset: { action: name }, onclick }, label));
+  }
+
+  setAction(name: string, label: string, title: string): void {
+    const button = this.actions.querySelector<HTMLButtonElement>(`button[data-action="${name}"]`);
+    if (button) {
+      button.textContent = label;
+      button.title = title;
+    }
   }
 
   destroy(): void {
@@ -300,7 +322,72 @@ export class ScalarChart {
       this.drawnRuns.length <= FEW_RUNS
         ? this.drawnRuns.map((r) => `${r}=${this.prepared.get(r)?.xs.length ?? 0}`).join(";")
         : `${this.drawnRuns.length} runs`;
+    if (this.selectedXs.length > 0) this.renderStepTable();
     this.markDrawn();
+  }
+
+  /**
+   * The step selector's table: each drawn run's point nearest each selected x, with its value,
+   * smoothed value, step, wall time and relative time; with two selected, the change of the
+   * smoothed value between them.
+   */
+  private renderStepTable(): void {
+    if (this.selectedXs.length === 0) {
+      this.stepTable.replaceChildren();
+      delete this.root.dataset.selectedSteps;
+      return;
+    }
+    const two = this.selectedXs.length === 2;
+    const runs = this.drawnRuns.slice(0, STEP_TABLE_RUNS);
+    const num = (v: number) => el("td", { class: "num" }, formatValue(v));
+    const rows = runs.map((run) => {
+      const p = this.prepared.get(run) as Prepared;
+      const [a, b] = this.selectedXs.map((x) => nearestAt(p.xs, x));
+      const cells: (HTMLElement | false)[] = [el("td", {}, el("span", { class: "swatch", style: `background:${this.colorFor(run)}` }), run)];
+      for (const i of two ? [a, b] : [a]) {
+        if (i === undefined || i < 0) {
+          cells.push(el("td", { colSpan: 5, class: "muted" }, "no point"));
+          continue;
+        }
+        cells.push(
+          el("td", { class: "num", dataset: { step: String(p.steps[i]) } }, String(p.steps[i])),
+          num(p.raw[i] as number),
+          num(p.ys[i] as number),
+          el("td", { class: "num nowrap" }, formatWallTime(p.walls[i] as number)),
+          el("td", { class: "num" }, formatRelativeSeconds((p.walls[i] as number) - (p.walls[0] as number))),
+        );
+      }
+      if (two) {
+        const ok = a !== undefined && b !== undefined && a >= 0 && b >= 0;
+        cells.push(ok ? num((p.ys[b] as number) - (p.ys[a] as number)) : el("td", {}, "–"));
+      }
+      return el("tr", { dataset: { run } }, ...cells);
+    });
+    const per = ["step", "value", "smoothed", "time", "relative"];
+    const head = el(
+      "tr",
+      {},
+      el("th", {}, "run"),
+      ...(two ? ["A", "B"] : [""]).flatMap((which) => per.map((h) => el("th", {}, which ? `${h} ${which}` : h))),
+      two && el("th", {}, "change (smoothed B − A)"),
+    );
+    this.stepTable.replaceChildren(
+      el(
+        "div",
+        { class: "step-table-head" },
+        el("span", { class: "muted" }, two ? "Two steps selected." : "Click a step; Ctrl+click another to compare."),
+        el("button", { type: "button", class: "small", onclick: () => this.clearSteps() }, "Clear"),
+      ),
+      el("table", { class: "data-table step-values" }, el("thead", {}, head), el("tbody", {}, ...rows)),
+      this.drawnRuns.length > runs.length ? el("p", { class: "muted" }, `first ${runs.length} of ${this.drawnRuns.length} runs`) : "",
+    );
+    this.root.dataset.selectedSteps = String(this.selectedXs.length);
+  }
+
+  private clearSteps(): void {
+    this.selectedXs = [];
+    this.renderStepTable();
+    this.paintOverlay();
   }
 
   /** uPlot's data: the x and y extents of the drawn runs as one invisible two-point series. */
@@ -727,13 +814,24 @@ export class ScalarChart {
     const ctx = canvas.getContext("2d");
     if (!ctx) return;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    if (this.hovered.length === 0) return;
+    if (this.hovered.length === 0 && this.selectedXs.length === 0) return;
     const t = this.transform(u);
     if (!t) return;
     const ratio = window.devicePixelRatio || 1;
     // The overlay covers the plot area only: shift by the plot's offset in the canvas.
     ctx.save();
     ctx.translate(-u.bbox.left, -u.bbox.top);
+    // The selected steps, as vertical markers.
+    ctx.strokeStyle = cssVar("--fg", "#333");
+    ctx.lineWidth = 1.5 * ratio;
+    ctx.setLineDash([4 * ratio, 3 * ratio]);
+    for (const x of this.selectedXs) {
+      ctx.beginPath();
+      ctx.moveTo(t.px(x), u.bbox.top);
+      ctx.lineTo(t.px(x), u.bbox.top + u.bbox.height);
+      ctx.stroke();
+    }
+    ctx.setLineDash([]);
     for (const run of this.hovered) {
       const color = this.colorFor(run);
       this.strokeRuns(ctx, [run], t, "ys", color, 2.25 * ratio);
@@ -855,6 +953,21 @@ export class ScalarChart {
   }
 
   private attachPanAndWheel(u: uPlot): void {
+    // The step selector: a click (not a drag, which zooms) selects the step under it;
+    // Ctrl or Cmd with a click selects a second one to compare with the first.
+    let downAt: [number, number] | null = null;
+    u.over.addEventListener("mousedown", (e: MouseEvent) => {
+      downAt = [e.clientX, e.clientY];
+    });
+    u.over.addEventListener("click", (e: MouseEvent) => {
+      if (!downAt || e.shiftKey || Math.hypot(e.clientX - downAt[0], e.clientY - downAt[1]) > 3) return;
+      const x = u.posToVal(e.offsetX, "x");
+      const first = this.selectedXs[0];
+      this.selectedXs = (e.ctrlKey || e.metaKey) && first !== undefined ? [first, x] : [x];
+      this.hoverLayer(u);
+      this.paintOverlay();
+      this.renderStepTable();
+    });
     u.over.addEventListener("mouseleave", () => {
       this.tooltip.hidden = true;
       this.hovered = [];

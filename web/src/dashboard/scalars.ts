@@ -295,14 +295,16 @@ export class ScalarsPanel implements Panel {
       this.topkTag.replaceChildren(...tags.map((t) => el("option", { value: t }, t)));
       if (wanted.has(current)) this.topkTag.value = current;
     }
-    for (const [tag, chart] of this.charts) {
-      if (!wanted.has(tag)) {
+    const pinned = this.store.view.pinned.filter((t) => wanted.has(t));
+    for (const t of pinned) wanted.add(pinKey(t));
+    for (const [key, chart] of this.charts) {
+      if (!wanted.has(key)) {
         chart.destroy();
-        this.charts.delete(tag);
+        this.charts.delete(key);
       }
     }
-    for (const [tag, host] of this.placeholders) {
-      if (!wanted.has(tag)) forget(host);
+    for (const [key, host] of this.placeholders) {
+      if (!wanted.has(key)) forget(host);
     }
     this.placeholders.clear();
 
@@ -313,6 +315,13 @@ export class ScalarsPanel implements Panel {
       return;
     }
     const sections: HTMLElement[] = [];
+    if (pinned.length > 0) {
+      const cards = el("div", { class: "cards" });
+      for (const tag of pinned) cards.append(this.card(tag, style, pinKey(tag)));
+      sections.push(
+        el("section", { class: "group pinned", "aria-label": "Pinned" }, el("h3", { class: "pinned-title" }, "Pinned", el("span", { class: "count" }, String(pinned.length))), cards),
+      );
+    }
     for (const [prefix, groupTags] of groupByPrefix(tags)) {
       const details = el(
         "details",
@@ -331,24 +340,46 @@ export class ScalarsPanel implements Panel {
     this.grid.replaceChildren(...sections);
   }
 
+  /** The card tools' labels follow the URL state: Pin or Unpin, Full width or Normal width. */
+  private syncTools(chart: ScalarChart, tag: string): void {
+    const pinned = this.store.view.pinned.includes(tag);
+    const wide = this.store.view.wide.includes(tag);
+    chart.setAction("pin", pinned ? "Unpin" : "Pin", pinned ? "Remove from the Pinned section" : "Pin to the top of the page");
+    chart.setAction("wide", wide ? "Narrow" : "Wide", wide ? "Back to the normal width" : "Span the full width");
+  }
+
+  private toggle(list: "pinned" | "wide", tag: string): void {
+    const current = this.store.view[list];
+    this.store.update({ [list]: current.includes(tag) ? current.filter((t) => t !== tag) : [...current, tag] });
+  }
+
   /** Whether the chart of `tag` shows every run of the logdir that has it (then one regex asks for them). */
   private allRunsOf(): boolean {
     return this.store.allRunsVisible();
   }
 
-  private card(tag: string, style: ChartStyle): HTMLElement {
+  /** The chart of `tag`; `key` tells a pinned copy (see {@link pinKey}) from the one in its group. */
+  private card(tag: string, style: ChartStyle, key: string = tag): HTMLElement {
     const runs = this.store.runsWithTag("scalars", tag);
-    const existing = this.charts.get(tag);
+    const wide = this.store.view.wide.includes(tag);
+    const existing = this.charts.get(key);
     if (existing) {
+      existing.root.classList.toggle("wide", wide);
+      this.syncTools(existing, tag);
       void existing.setRunsAndView(runs, this.store.view, style, this.allRunsOf());
       return existing.root;
     }
-    const host = el("div", { class: "chart-slot", dataset: { tag } });
-    this.placeholders.set(tag, host);
+    const host = el("div", { class: `chart-slot${wide ? " wide" : ""}`, dataset: { tag } });
+    this.placeholders.set(key, host);
     whenVisible(host, () => {
-      this.placeholders.delete(tag);
+      this.placeholders.delete(key);
       const chart = new ScalarChart(tag, this.store.runsWithTag("scalars", tag), this.store.view, this.chartStyle(), this.allRunsOf());
-      this.charts.set(tag, chart);
+      this.charts.set(key, chart);
+      chart.root.classList.toggle("wide", this.store.view.wide.includes(tag));
+      if (key !== tag) chart.root.dataset.pinned = "true";
+      chart.addAction("pin", "", "", () => this.toggle("pinned", tag));
+      chart.addAction("wide", "", "", () => this.toggle("wide", tag));
+      this.syncTools(chart, tag);
       host.replaceWith(chart.root);
       const runs = this.store.runsWithTag("scalars", tag).length;
       void (runs > QUEUE_FROM_RUNS ? this.queued(() => chart.load()) : chart.load());
@@ -397,4 +428,9 @@ function compareNatural(a: string, b: string): number {
   const y = Number(b);
   if (a !== "" && b !== "" && Number.isFinite(x) && Number.isFinite(y)) return x - y;
   return a.localeCompare(b, undefined, { numeric: true });
+}
+
+/** The key of a tag's pinned copy among the charts (a NUL never occurs in a tag). */
+function pinKey(tag: string): string {
+  return `pin\u0000${tag}`;
 }

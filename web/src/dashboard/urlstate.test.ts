@@ -18,6 +18,8 @@ describe("URL state", () => {
       hiddenGroups: ["0.1", "a&b"],
       histMode: "overlay",
       folded: ["scalars:loss", "histograms:a/b"],
+      pinned: ["loss", "a/b c"],
+      wide: ["loss"],
       runsCode: null,
     };
     expect(decodeState(encodeState(state))).toEqual(state);

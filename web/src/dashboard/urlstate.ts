@@ -45,6 +45,10 @@ export interface ViewState {
   histMode: HistMode;
   /** Collapsed tag groups, as `tab:prefix`. */
   folded: string[];
+  /** Scalar tags pinned to the "Pinned" section at the top. */
+  pinned: string[];
+  /** Scalar tags whose chart spans the full width. */
+  wide: string[];
   /** A compact selection code from the URL not yet read against the runs (see the module docs). */
   runsCode: string | null;
 }
@@ -67,6 +71,8 @@ export const DEFAULT_STATE: ViewState = {
   hiddenGroups: [],
   histMode: "offset",
   folded: [],
+  pinned: [],
+  wide: [],
   runsCode: null,
 };
 
@@ -98,6 +104,8 @@ export function encodeState(state: ViewState, allRunsSorted: readonly string[] |
   for (const g of state.hiddenGroups) q.append("hide", g);
   if (state.histMode !== DEFAULT_STATE.histMode) q.set("hist", state.histMode);
   for (const f of state.folded) q.append("fold", f);
+  for (const t of state.pinned) q.append("pin", t);
+  for (const t of state.wide) q.append("wide", t);
   const text = q.toString();
   return text ? `?${text}` : "";
 }
@@ -126,6 +134,8 @@ export function decodeState(search: string): ViewState {
     hiddenGroups: q.getAll("hide"),
     histMode: q.get("hist") === "overlay" ? "overlay" : "offset",
     folded: q.getAll("fold"),
+    pinned: q.getAll("pin"),
+    wide: q.getAll("wide"),
     runsCode: q.get("runsel"),
   };
 }

@@ -488,6 +488,48 @@ await check("the scalar tooltip reads step, value, wall time and relative time",
   await page.mouse.move(0, 0);
 });
 
+await check("card tools: pin (kept in the URL), full width, and the step selector's table", async () => {
+  await page.getByRole("tab", { name: "Scalars", exact: true }).click();
+  await page.getByLabel("Filter tags").fill("^loss$");
+  const card = page.locator('.chart-card[data-tag="loss"]:not([data-pinned])');
+  await card.locator("canvas").first().waitFor();
+  await page.waitForFunction(() => document.querySelector('.chart-card[data-tag="loss"]')?.dataset.points?.includes("train=200"));
+  // Step selector: a click fixes a step; the table's value is the data API's at that step.
+  const over = card.locator(".u-over");
+  const box = await over.boundingBox();
+  await over.click({ position: { x: box.width * 0.5, y: box.height * 0.5 } });
+  const row = card.locator('table.step-values tr[data-run="train"]');
+  await row.waitFor();
+  const cells = await row.locator("td").allTextContents();
+  const step = Number(cells[1]);
+  const series = await page.evaluate(async () => (await (await fetch("data/scalars?run=train&tag=loss")).json()));
+  const point = series.find((p) => p[0] === step);
+  expect(point !== undefined, `step ${step} is not a step of train/loss`);
+  expect(Math.abs(Number(cells[2]) - point[2]) < 1e-3 * Math.max(1, Math.abs(point[2])), `value ${cells[2]} vs ${point[2]} at step ${step}`);
+  // Ctrl+click a second step: the change between them.
+  await over.click({ position: { x: box.width * 0.8, y: box.height * 0.5 }, modifiers: ["Control"] });
+  await card.getByText("change (smoothed B − A)").waitFor();
+  const two = await row.locator("td").allTextContents();
+  expect(Number(two[6]) > step, `second step ${two[6]} not after ${step}`);
+  const change = Number(two[two.length - 1]);
+  expect(Math.abs(change - (Number(two[8]) - Number(two[3]))) < 1e-3, `change ${change} vs ${two[8]} − ${two[3]}`);
+  await shot("07j-step-selector");
+  // Full width, then pin: the Pinned section at the top, kept across a reload.
+  await card.getByRole("button", { name: "Wide" }).click();
+  await page.waitForFunction(() => document.querySelector('.chart-card[data-tag="loss"]')?.classList.contains("wide"));
+  await card.getByRole("button", { name: "Pin", exact: true }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.getAll("pin").includes("loss"));
+  await page.reload();
+  const pinned = page.locator('section.pinned .chart-card[data-tag="loss"]');
+  await pinned.locator("canvas").first().waitFor();
+  expect(await pinned.evaluate((c) => c.classList.contains("wide")), "the pinned card lost its full width");
+  await shot("07k-pinned-wide");
+  await pinned.getByRole("button", { name: "Unpin" }).click();
+  await page.locator("section.pinned").waitFor({ state: "detached" });
+  await page.locator('.chart-card[data-tag="loss"]').first().getByRole("button", { name: "Narrow" }).click();
+  await page.getByLabel("Filter tags").fill("");
+});
+
 await check("steps near 2^53 are served exactly and drawn with short axis labels", async () => {
   await page.getByRole("tab", { name: "Scalars", exact: true }).click();
   await page.getByLabel("Filter tags").fill("^huge/");
