@@ -23,38 +23,16 @@ die() {
 [ -x "$chromium" ] || die "no chromium at $chromium (.ci/e2e.sh installs it)"
 [ -d "$repo/web/node_modules/playwright-core" ] || die "web/node_modules is missing (.ci/e2e.sh runs npm ci)"
 
-if [ -n "${VIZJOBS_BIN:-}" ]; then
-  bin="$VIZJOBS_BIN"
-else
-  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/vizjobs-ci-target}"
-  (cd "$repo" && cargo build -q -p vizjobs-cli)
-  bin="$CARGO_TARGET_DIR/debug/vizjobs"
-fi
-
-work="$(mktemp -d /tmp/vizjobs-e2e-graphs.XXXXXX)"
-board_pid=""
-cleanup() {
-  if [ -n "$board_pid" ] && kill -0 "$board_pid" 2>/dev/null; then
-    kill "$board_pid"
-    wait "$board_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=.ci/e2e-board.sh
+. "$repo/.ci/e2e-board.sh"
+e2e_board_setup e2e-graphs
 
 logdir="$work/logs"
 mkdir -p "$logdir"
 cp -r "$repo/crates/vizjobs-engine/tests/graphs/tf_small" "$repo/crates/vizjobs-engine/tests/graphs/tf_truncated" "$logdir/"
 cp -r "$shared/fixtures/mindspore/graph_run" "$logdir/ms_graph"
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$bin" board --logdir "$logdir" --listen "127.0.0.1:$port" >"$work/board.log" 2>&1 &
-board_pid=$!
-for _ in $(seq 1 300); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$port/data/logdir" && break
-  kill -0 "$board_pid" 2>/dev/null || { cat "$work/board.log" >&2; die "the board exited"; }
-  sleep 0.1
-done
+e2e_start_board "$logdir"
 
 cd "$repo/web"
 VIZJOBS_URL="http://127.0.0.1:$port" VIZJOBS_SCREENSHOTS="$screenshots" CHROMIUM="$chromium" \

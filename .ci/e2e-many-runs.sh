@@ -27,36 +27,14 @@ if ! "$venv/bin/python" -c "import tensorboardX" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q tensorboardX
 fi
-if [ -n "${VIZJOBS_BIN:-}" ]; then
-  bin="$VIZJOBS_BIN"
-else
-  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/vizjobs-ci-target}"
-  (cd "$repo" && cargo build -q -p vizjobs-cli)
-  bin="$CARGO_TARGET_DIR/debug/vizjobs"
-fi
-
-work="$(mktemp -d /tmp/vizjobs-e2e-many.XXXXXX)"
-board_pid=""
-cleanup() {
-  if [ -n "$board_pid" ] && kill -0 "$board_pid" 2>/dev/null; then
-    kill "$board_pid"
-    wait "$board_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=.ci/e2e-board.sh
+. "$repo/.ci/e2e-board.sh"
+e2e_board_setup e2e-many
 
 echo "==> writing $runs runs with tensorboardX"
 "$venv/bin/python" "$repo/web/tests/e2e/write_many_runs.py" "$work/logs" --runs "$runs" --steps 40
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$bin" board --logdir "$work/logs" --listen "127.0.0.1:$port" >"$work/board.log" 2>&1 &
-board_pid=$!
-for _ in $(seq 1 300); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
-  kill -0 "$board_pid" 2>/dev/null || { tail -n 30 "$work/board.log" >&2; die "the board exited"; }
-  sleep 0.1
-done
+e2e_start_board "$work/logs"
 
 echo "==> browser tests on $runs runs"
 cd "$repo/web"

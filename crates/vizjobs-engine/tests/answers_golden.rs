@@ -13,16 +13,6 @@ use std::time::Duration;
 use common::*;
 use sha2::{Digest, Sha256};
 
-const LOGDIRS: [&str; 7] = [
-    "events/tbx_basic",
-    "events/tf2_style",
-    "events/layouts",
-    "events/damaged",
-    "mindspore/run_a",
-    "mindspore/run_b",
-    "mindspore/graph_run",
-];
-
 /// Status, content type and body of one answer, as one line of text.
 async fn answer(base: &str, path: &str) -> String {
     let resp = reqwest::get(format!("{base}{path}"))
@@ -101,7 +91,7 @@ async fn answers(logdir: &str) -> BTreeMap<String, String> {
 async fn every_answer_is_the_recorded_json() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let bless = std::env::var_os("VIZJOBS_BLESS").is_some();
-    for logdir in LOGDIRS {
+    for logdir in FIXTURE_LOGDIRS {
         let got = answers(logdir).await;
         let file = dir.join(format!("{}.json", logdir.replace('/', "_")));
         if bless {

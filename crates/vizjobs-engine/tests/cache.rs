@@ -15,22 +15,9 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::Request;
 use common::*;
-use prost::Message;
 use tower::ServiceExt;
 use utoipa::OpenApi;
 use vizjobs_engine::{Board, CacheSettings, EngineConfig, RunCache};
-use vizjobs_events::proto::tensorboard as tb;
-use vizjobs_events::tf_record::encode_record;
-
-const LOGDIRS: [&str; 7] = [
-    "events/tbx_basic",
-    "events/tf2_style",
-    "events/layouts",
-    "events/damaged",
-    "mindspore/run_a",
-    "mindspore/run_b",
-    "mindspore/graph_run",
-];
 
 fn config(cache: Option<Arc<RunCache>>) -> EngineConfig {
     EngineConfig {
@@ -182,7 +169,7 @@ fn assert_same_answers(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restored_board_answers_every_request_as_a_fresh_read_on_every_fixture() {
-    for logdir in LOGDIRS {
+    for logdir in FIXTURE_LOGDIRS {
         let logdir = fixture(logdir);
         let tmp = tempfile::tempdir().unwrap();
         let fresh = loaded(&logdir, config(None)).await;
@@ -232,28 +219,13 @@ async fn a_restored_board_answers_every_request_as_a_fresh_read_on_every_fixture
     }
 }
 
-fn scalar_record(step: i64, value: f32) -> Vec<u8> {
-    let event = tb::Event {
-        wall_time: 1_700_000_000.0 + step as f64 * 0.5,
-        step,
-        summary: Some(tb::Summary {
-            value: vec![tb::Value {
-                tag: "loss".to_owned(),
-                simple_value: Some(value),
-                ..Default::default()
-            }],
-        }),
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    encode_record(&event.encode_to_vec(), &mut out);
-    out
+/// A `loss` record at `step`, half a second of wall time a step.
+fn loss(step: i64, value: f32) -> Vec<u8> {
+    scalar_record("loss", step, 1_700_000_000.0 + step as f64 * 0.5, value)
 }
 
 fn records(steps: std::ops::Range<i64>, scale: f32) -> Vec<u8> {
-    steps
-        .flat_map(|s| scalar_record(s, s as f32 * scale))
-        .collect()
+    steps.flat_map(|s| loss(s, s as f32 * scale)).collect()
 }
 
 fn append(path: &Path, bytes: &[u8]) {
@@ -292,7 +264,7 @@ async fn after_a_restore_only_the_appended_bytes_are_read_and_growth_goes_on() {
 
     // Training went on while the board was closed: whole records, then half of one.
     let more = records(3000..3500, 1.0);
-    let half = scalar_record(3500, 3500.0);
+    let half = loss(3500, 3500.0);
     append(&a, &more);
     append(&a, &half[..half.len() / 2]);
 

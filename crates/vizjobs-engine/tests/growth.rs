@@ -14,22 +14,9 @@ use vizjobs_events::tf_record::encode_record;
 
 const RELOAD: Duration = Duration::from_millis(200);
 
-fn scalar_record(step: i64, value: f32) -> Vec<u8> {
-    let event = tb::Event {
-        wall_time: 1_700_000_000.0 + step as f64,
-        step,
-        summary: Some(tb::Summary {
-            value: vec![tb::Value {
-                tag: "loss".to_owned(),
-                simple_value: Some(value),
-                ..Default::default()
-            }],
-        }),
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    encode_record(&event.encode_to_vec(), &mut out);
-    out
+/// A `loss` record at `step`, one second of wall time a step.
+fn loss(step: i64, value: f32) -> Vec<u8> {
+    scalar_record("loss", step, 1_700_000_000.0 + step as f64, value)
 }
 
 fn append(path: &Path, bytes: &[u8]) {
@@ -69,15 +56,15 @@ async fn appended_records_and_new_runs_appear() {
     std::fs::create_dir(&run_dir).expect("mkdir");
     let file = run_dir.join("events.out.tfevents.1700000000.host");
     for step in 0..3 {
-        append(&file, &scalar_record(step, step as f32));
+        append(&file, &loss(step, step as f32));
     }
     let (board, base) = serve(dir.path().to_path_buf(), RELOAD).await;
     assert_eq!(scalars(&base, "train", "loss").await.len(), 3);
 
     // Two whole records and half of a third.
-    let third = scalar_record(5, 5.0);
-    append(&file, &scalar_record(3, 3.0));
-    append(&file, &scalar_record(4, 4.0));
+    let third = loss(5, 5.0);
+    append(&file, &loss(3, 3.0));
+    append(&file, &loss(4, 4.0));
     append(&file, &third[..third.len() / 2]);
     let pts = wait_points(&base, "train", 5).await;
     assert_eq!(
@@ -91,7 +78,7 @@ async fn appended_records_and_new_runs_appear() {
     std::fs::create_dir_all(&new_run).expect("mkdir");
     append(
         &new_run.join("events.out.tfevents.1700000100.host"),
-        &scalar_record(0, 9.0),
+        &loss(0, 9.0),
     );
     let pts = wait_points(&base, "train", 6).await;
     assert_eq!(pts.last().map(|p| (p.0, p.2)), Some((5, 5.0)));
@@ -220,7 +207,7 @@ async fn unreadable_logdirs_and_files_are_reported_while_they_last() {
     std::fs::create_dir_all(logdir.join("a")).expect("mkdir");
     let file = logdir.join("a/events.out.tfevents.1.host");
     for step in 0..3 {
-        append(&file, &scalar_record(step, step as f32));
+        append(&file, &loss(step, step as f32));
     }
     wait_until(&format!("{base}data/logdir"), "logdir readable", |s| {
         s["status"] == "ready" && s["error"].is_null() && s["runs"] == 1
@@ -238,7 +225,7 @@ async fn unreadable_logdirs_and_files_are_reported_while_they_last() {
     assert_eq!(scalars(&base, "a", "loss").await.len(), 3, "data kept");
 
     std::fs::rename(&aside, &file).expect("move back");
-    append(&file, &scalar_record(3, 3.0));
+    append(&file, &loss(3, 3.0));
     let runs = wait_until(&format!("{base}data/runs"), "io_error cleared", |r| {
         io_errors(r) == 0
     })

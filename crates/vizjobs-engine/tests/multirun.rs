@@ -8,11 +8,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use prost::Message;
 use serde_json::Value;
 use vizjobs_engine::api::multirun;
-use vizjobs_events::proto::tensorboard as tb;
-use vizjobs_events::tf_record::encode_record;
 
 const RELOAD: Duration = Duration::from_secs(3600);
 
@@ -135,24 +132,6 @@ async fn json_and_binary_equal_the_single_run_answers_on_real_files() {
     board.close();
 }
 
-fn scalar_record(tag: &str, step: i64, value: f32) -> Vec<u8> {
-    let event = tb::Event {
-        wall_time: 1_700_000_000.0 + step as f64 * 0.5,
-        step,
-        summary: Some(tb::Summary {
-            value: vec![tb::Value {
-                tag: tag.to_owned(),
-                simple_value: Some(value),
-                ..Default::default()
-            }],
-        }),
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    encode_record(&event.encode_to_vec(), &mut out);
-    out
-}
-
 /// A sweep: `lr_00` .. `lr_11` with 1,000 steps of `loss` (run `lr_07` with a spike up at step
 /// 555 and down at 777), and `other` with only `acc`.
 fn write_sweep(dir: &Path) {
@@ -168,7 +147,12 @@ fn write_sweep(dir: &Path) {
             if i == 7 && step == 777 {
                 value = -99.0;
             }
-            bytes.extend(scalar_record("loss", step, value));
+            bytes.extend(scalar_record(
+                "loss",
+                step,
+                1_700_000_000.0 + step as f64 * 0.5,
+                value,
+            ));
         }
         std::fs::write(run.join("events.out.tfevents.1.host"), bytes).expect("write");
     }
@@ -176,7 +160,7 @@ fn write_sweep(dir: &Path) {
     std::fs::create_dir_all(&other).expect("run dir");
     std::fs::write(
         other.join("events.out.tfevents.1.host"),
-        scalar_record("acc", 0, 0.5),
+        scalar_record("acc", 0, 1_700_000_000.0, 0.5),
     )
     .expect("write");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatStep, relativeSplits, timeUnitFor } from "./format";
+import { formatStep, formatSteps, relativeSplits, timeUnitFor } from "./format";
 
 describe("step labels", () => {
   it("leave small steps as they are and abbreviate huge ones", () => {
@@ -12,6 +12,15 @@ describe("step labels", () => {
     expect(formatStep(2 ** 53 + 2)).toBe("9.01P");
     expect(formatStep(999_999)).toBe("1M");
     expect(formatStep(-25_000)).toBe("-25k");
+  });
+
+  it("on an axis, keep neighbouring ticks apart with as few digits as that takes", () => {
+    const ticks = Array.from({ length: 8 }, (_, i) => 8.97e15 + i * 5e12);
+    const labels = formatSteps(ticks);
+    expect(new Set(labels).size).toBe(8);
+    expect(labels[0]).toBe("8.97P");
+    expect(labels[1]).toBe("8.975P");
+    expect(formatSteps([0, 5000, 10_000, 15_000])).toEqual(["0", "5000", "10k", "15k"]);
   });
 
   it("stay short: no label of a step up to 2^63 is longer than 6 characters", () => {

@@ -20,18 +20,31 @@ const STEP_SUFFIXES: [number, string][] = [
 ];
 
 /**
- * A step for an axis or a label: as it is below 10,000, else abbreviated to at most 3
- * significant digits with a metric suffix (`12.5k`, `1.2T`, `9.01P` for 2^53), so that labels
+ * A step for an axis or a label: as it is below 10,000, else abbreviated to `digits` (at least
+ * 3) significant digits with a metric suffix (`12.5k`, `1.2T`, `9.01P` for 2^53), so that labels
  * of huge steps stay short and never overlap.
  */
-export function formatStep(step: number): string {
+export function formatStep(step: number, digits = 3): string {
   if (!Number.isFinite(step)) return formatValue(step);
   const abs = Math.abs(step);
   if (abs < 1e4) return String(Number(step.toPrecision(6)));
   for (const [size, suffix] of STEP_SUFFIXES) {
-    if (abs >= size * 0.9995) return `${Number((step / size).toPrecision(3))}${suffix}`;
+    if (abs >= size * 0.9995) return `${Number((step / size).toPrecision(digits))}${suffix}`;
   }
   return String(step);
+}
+
+/**
+ * Labels of an axis' step ticks: abbreviated as {@link formatStep}, with the fewest digits that
+ * keep neighbouring ticks apart (ticks 5T apart near 2^53 need `8.975P`, not `8.97P` twice).
+ */
+export function formatSteps(steps: readonly number[]): string[] {
+  let labels: string[] = [];
+  for (let digits = 3; digits <= 9; digits++) {
+    labels = steps.map((s) => formatStep(s, digits));
+    if (labels.every((l, i) => i === 0 || l !== labels[i - 1])) break;
+  }
+  return labels;
 }
 
 export type TimeUnit = { name: "s" | "min" | "h" | "d"; seconds: number };

@@ -84,7 +84,8 @@ async function request(path: string, params: Record<string, string | number>, ac
   return response;
 }
 
-async function getJson<T = unknown>(path: string, params: Record<string, string | number> = {}): Promise<T> {
+/** A data endpoint's JSON answer; a failure throws {@link DataError}. */
+export async function getJson<T = unknown>(path: string, params: Record<string, string | number> = {}): Promise<T> {
   return (await request(path, params, "application/json")).json() as Promise<T>;
 }
 

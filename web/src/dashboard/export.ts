@@ -43,15 +43,17 @@ export function toJson(series: readonly SeriesExport[]): string {
   );
 }
 
-export function download(filename: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Saves `data` as a file named `filename` through a temporary link. */
+export function download(filename: string, data: BlobPart, type: string): void {
+  const url = URL.createObjectURL(new Blob([data], { type }));
   const a = document.createElement("a");
   a.href = url;
   a.download = filename;
   document.body.append(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  // Long enough for the browser to start reading it.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** A file name from a tag: `metrics/accuracy` → `metrics_accuracy`. */

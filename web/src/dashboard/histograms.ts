@@ -6,7 +6,7 @@
  */
 import uPlot from "uplot";
 import { el, labelled } from "../common/dom";
-import { formatStep, formatValue } from "../common/format";
+import { formatStep, formatSteps, formatValue } from "../common/format";
 import { fetchHistograms } from "./api";
 import { axisColor, cssVar, drawXAxis, sizedCanvas } from "./canvas";
 import { runColor, withAlpha } from "./colors";
@@ -264,7 +264,7 @@ class DistributionCard implements Card {
         series,
         bands,
         axes: [
-          { stroke: axisColor(), grid: { stroke: "rgba(128,128,128,0.15)" }, values: (_u, s) => s.map((v) => formatStep(v)) },
+          { stroke: axisColor(), grid: { stroke: "rgba(128,128,128,0.15)" }, values: (_u, s) => formatSteps(s) },
           { stroke: axisColor(), size: 56, grid: { stroke: "rgba(128,128,128,0.15)" }, values: (_u, s) => s.map((v) => formatValue(v)) },
         ],
       },

@@ -21,7 +21,7 @@
  */
 import uPlot from "uplot";
 import { el } from "../common/dom";
-import { formatDuration, formatStep, formatValue, relativeSplits, timeUnitFor, type TimeUnit } from "../common/format";
+import { formatDuration, formatSteps, formatValue, relativeSplits, timeUnitFor, type TimeUnit } from "../common/format";
 import { fetchScalars, fetchScalarsMultirun, type RunSelection } from "./api";
 import { axisColor, cssVar } from "./canvas";
 import { runColor, withAlpha } from "./colors";
@@ -427,7 +427,7 @@ export class ScalarChart {
     if (this.view.xAxis === "step") {
       // Steps are whole numbers: no tick at step 0.25. Huge steps (2^53 and near it) are
       // abbreviated, so that labels never run into each other.
-      return { incrs: STEP_INCREMENTS, values: (_u, splits) => splits.map((v) => formatStep(v)) };
+      return { incrs: STEP_INCREMENTS, values: (_u, splits) => formatSteps(splits) };
     }
     if (this.view.xAxis === "relative") {
       // The relative x is in hours; ticks fall on round amounts of time (uPlot's own `incrs`

@@ -3,45 +3,23 @@
 //   VIZJOBS_SCREENSHOTS  folder for screenshots; CHROMIUM  browser binary
 // The logdir holds tf_small, tf_truncated (crates/vizjobs-engine/tests/graphs) and ms_graph
 // (shared/fixtures/mindspore/graph_run). Prints one line per check; exits non-zero on failure.
-import { mkdirSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { checks, expect as assert, launchChromium, screenshotDir } from "./harness.mjs";
 
 const base = (process.env.VIZJOBS_URL ?? "").replace(/\/$/, "");
 if (!base) {
   console.error("VIZJOBS_URL is not set");
   process.exit(2);
 }
-const shots = path.resolve(process.env.VIZJOBS_SCREENSHOTS ?? "../target/e2e-screenshots");
-mkdirSync(shots, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-});
+const shots = screenshotDir();
+const browser = await launchChromium();
 const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
 const page = await context.newPage();
 const pageErrors = [];
 page.on("pageerror", (e) => pageErrors.push(e.message));
 
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  try {
-    await body();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (error) {
-    failed++;
-    console.log(`FAIL ${name}: ${error?.message ?? error}`);
-    await page.screenshot({ path: path.join(shots, `graphs-fail-${passed + failed}.png`) }).catch(() => {});
-  }
-}
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const { check, shot, finish } = checks(page, shots, "graphs-");
 const item = (id) => page.locator(`#graph-svg [data-id="${id.replace(/"/g, '\\"')}"]`);
-const shot = (name) => page.screenshot({ path: path.join(shots, `graphs-${name}.png`) });
 async function waitDrawn() {
   await page.waitForFunction(() => document.querySelector(".graphs-panel")?.dataset.state !== "loading", null, { timeout: 15000 });
 }
@@ -201,5 +179,4 @@ await check("no page errors", async () => {
 });
 
 await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

@@ -9,9 +9,7 @@
 //   VIZJOBS_SCREENSHOTS    folder for screenshots (default ../target/e2e-screenshots)
 //   CHROMIUM               browser binary (default /usr/bin/chromium)
 // Prints one line per check and closes with "N passed, N failed"; exits non-zero on failure.
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { chromium } from "playwright-core";
+import { checks, expect, launchChromium, screenshotDir } from "./harness.mjs";
 
 const url = process.env.VIZJOBS_DASHBOARD_URL;
 if (!url) {
@@ -20,13 +18,7 @@ if (!url) {
 }
 const total = Number(process.env.VIZJOBS_MANY_RUNS ?? "2000");
 const perLr = total / 5;
-const shots = path.resolve(process.env.VIZJOBS_SCREENSHOTS ?? "../target/e2e-screenshots");
-mkdirSync(shots, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-});
+const browser = await launchChromium();
 const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
 const page = await context.newPage();
 page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
@@ -36,23 +28,7 @@ page.on("request", (r) => {
   if (p.includes("/data/scalars")) requests.push({ path: p, method: r.method() });
 });
 
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  try {
-    await body();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL - ${name}: ${e instanceof Error ? e.message : e}`);
-    await page.screenshot({ path: path.join(shots, `many-failed-${name.replace(/\W+/g, "_")}.png`) }).catch(() => {});
-  }
-}
-const expect = (cond, message) => {
-  if (!cond) throw new Error(message);
-};
-const shot = (name) => page.screenshot({ path: path.join(shots, `many-${name}.png`) });
+const { check, shot, finish } = checks(page, screenshotDir(), "many-");
 /** The number of runs each chart drew, by tag. */
 const drawn = () =>
   page.evaluate(() => Object.fromEntries([...document.querySelectorAll(".chart-card")].map((c) => [c.dataset.tag, Number(c.dataset.runsDrawn)])));
@@ -226,5 +202,4 @@ await check("a large selection is in the URL compactly and survives a reload", a
 });
 
 await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+finish();

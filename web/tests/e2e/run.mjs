@@ -10,10 +10,10 @@
 //   VIZJOBS_SCREENSHOTS folder for screenshots (default ../target/e2e-screenshots)
 //   CHROMIUM            browser binary (default /usr/bin/chromium)
 // Prints one line per check and closes with "N passed, N failed"; exits non-zero on failure.
-import { cpSync, mkdirSync } from "node:fs";
+import { cpSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { checks, expect, launchChromium, screenshotDir } from "./harness.mjs";
 
 const need = (name) => {
   const v = process.env[name];
@@ -29,13 +29,9 @@ const username = need("VIZJOBS_USERNAME");
 const password = need("VIZJOBS_PASSWORD");
 const trainUrl = need("VIZJOBS_TRAIN_URL");
 const msRun = process.env.VIZJOBS_MS_RUN ?? "ms_run_a";
-const shots = path.resolve(process.env.VIZJOBS_SCREENSHOTS ?? "../target/e2e-screenshots");
-mkdirSync(shots, { recursive: true });
+const shots = screenshotDir();
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launchChromium();
 const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
 const page = await context.newPage();
 const external = [];
@@ -52,23 +48,7 @@ page.on("response", (r) => {
   }
 });
 
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  try {
-    await body();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL - ${name}: ${e instanceof Error ? e.message : e}`);
-    await page.screenshot({ path: path.join(shots, `failed-${name.replace(/\W+/g, "_")}.png`) }).catch(() => {});
-  }
-}
-const expect = (cond, message) => {
-  if (!cond) throw new Error(message);
-};
-const shot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
+const { check, shot, finish } = checks(page, shots);
 
 const jobName = `e2e-${Date.now() % 1e8}`;
 let dashboardUrl = "";
@@ -882,5 +862,4 @@ for (const [via, host] of [
 attacker.close();
 
 await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

@@ -10,6 +10,39 @@ use vizjobs_engine::{Board, EngineConfig};
 
 pub const FIXTURES: &str = concat!(env!("VIZJOBS_SHARED"), "/fixtures");
 
+/// Every logdir of the shared fixtures, TensorBoard's and MindSpore's.
+pub const FIXTURE_LOGDIRS: [&str; 7] = [
+    "events/tbx_basic",
+    "events/tf2_style",
+    "events/layouts",
+    "events/damaged",
+    "mindspore/run_a",
+    "mindspore/run_b",
+    "mindspore/graph_run",
+];
+
+/// One framed record of a TensorBoard event holding the scalar `tag` = `value` at `step`,
+/// written at `wall_time`.
+pub fn scalar_record(tag: &str, step: i64, wall_time: f64, value: f32) -> Vec<u8> {
+    use prost::Message;
+    use vizjobs_events::proto::tensorboard as tb;
+    let event = tb::Event {
+        wall_time,
+        step,
+        summary: Some(tb::Summary {
+            value: vec![tb::Value {
+                tag: tag.to_owned(),
+                simple_value: Some(value),
+                ..Default::default()
+            }],
+        }),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    vizjobs_events::tf_record::encode_record(&event.encode_to_vec(), &mut out);
+    out
+}
+
 pub fn fixture(path: &str) -> PathBuf {
     PathBuf::from(FIXTURES).join(path)
 }

@@ -3,7 +3,7 @@
  * `data/graph/search`, `data/graph/node`; docs/DATA_API.md). Types come from the generated
  * OpenAPI types.
  */
-import { DataError } from "../api";
+import { getJson } from "../api";
 import type { components } from "../../generated/api";
 
 type Schemas = components["schemas"];
@@ -15,30 +15,8 @@ export type GraphSearch = Schemas["GraphSearch"];
 export type GraphNodeDetail = Schemas["GraphNodeDetail"];
 export type GraphSelector = Schemas["GraphSelector"];
 
-async function getJson<T>(path: string, params: Record<string, string>): Promise<T> {
-  const query = new URLSearchParams(params).toString();
-  const response = await fetch(`${path}?${query}`, {
-    cache: "no-cache",
-    credentials: "same-origin",
-    headers: { Accept: "application/json" },
-  });
-  if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
-    try {
-      const body = (await response.json()) as { error?: string };
-      if (body.error) message = body.error;
-    } catch {
-      // Not JSON: keep the status line.
-    }
-    throw new DataError(response.status, message);
-  }
-  return (await response.json()) as T;
-}
-
-export async function fetchGraphs(): Promise<RunGraphs[]> {
-  const response = await fetch("data/graphs", { cache: "no-cache", credentials: "same-origin" });
-  if (!response.ok) throw new DataError(response.status, response.statusText);
-  return (await response.json()) as RunGraphs[];
+export function fetchGraphs(): Promise<RunGraphs[]> {
+  return getJson<RunGraphs[]>("data/graphs");
 }
 
 export function fetchView(

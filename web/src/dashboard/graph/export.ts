@@ -1,22 +1,12 @@
 /** Downloads of the graph view: the SVG as a file, or rasterised to PNG through a canvas. */
-
-function save(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+import { download } from "../export";
 
 export function svgText(svg: SVGSVGElement): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(svg)}`;
 }
 
 export function downloadSvg(svg: SVGSVGElement, filename: string): void {
-  save(new Blob([svgText(svg)], { type: "image/svg+xml" }), filename);
+  download(filename, svgText(svg), "image/svg+xml");
 }
 
 /** Large graphs are scaled down so the canvas stays within what browsers allow. */
@@ -40,7 +30,7 @@ export async function downloadPng(svg: SVGSVGElement, width: number, height: num
     context.scale(scale, scale);
     context.drawImage(image, 0, 0);
     const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, "image/png"));
-    if (blob) save(blob, filename);
+    if (blob) download(filename, blob, "image/png");
   } finally {
     URL.revokeObjectURL(url);
   }
