@@ -103,6 +103,9 @@ cp -r "$fixture" "$logdir"
 "$venv/bin/python" "$repo/web/tests/e2e/write_huge_steps.py" "$logdir"
 # A MindSpore run beside the TensorBoard ones: one logdir mixing both formats (issue 5).
 cp -r "$ms_fixture" "$logdir/ms_run_a"
+# A MindSpore sweep whose settings and metrics are in lineage files only (issue 15).
+mkdir -p "$logdir/ms_sweep"
+cp -r "$repo"/crates/vizjobs-engine/tests/mindspore_lineage/lr_* "$logdir/ms_sweep/"
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 say "vizjobs serve on 127.0.0.1:$port"

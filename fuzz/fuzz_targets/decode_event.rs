@@ -1,4 +1,5 @@
-//! Protobuf decoding of one record payload, TensorBoard and MindSpore formats.
+//! Protobuf decoding of one record payload, TensorBoard and MindSpore formats (events and
+//! lineage).
 //!
 //! Properties: it never panics, and decoding is deterministic (the fast path and the prost path
 //! agree with themselves on a second pass).
@@ -13,10 +14,11 @@ fuzz_target!(|input: &[u8]| {
     let Some((&selector, payload)) = input.split_first() else {
         return;
     };
-    let format = if selector & 1 == 0 {
-        EventFormat::TensorBoard
-    } else {
-        EventFormat::MindSpore
+    // Even: TensorBoard, as the saved inputs from before lineage records were chosen.
+    let format = match selector % 4 {
+        3 => EventFormat::MindSporeLineage,
+        s if s & 1 == 0 => EventFormat::TensorBoard,
+        _ => EventFormat::MindSpore,
     };
     let mut first = CountingSink::default();
     let first_ok = decode_event(format, payload, &mut first).is_ok();

@@ -1,7 +1,7 @@
 //! Pieces the fuzz targets share: an event sink that touches everything it is given, so the
 //! decoder's output is really built and read rather than optimised away.
 
-use vizjobs_events::{EventSink, Stamp, TaggedValue};
+use vizjobs_events::{EventSink, Lineage, Stamp, TaggedValue};
 
 /// Counts what a decoder emitted; `checksum` mixes in lengths so nothing is dead code.
 #[derive(Debug, Default)]
@@ -41,5 +41,14 @@ impl EventSink for CountingSink {
 
     fn graph(&mut self, _at: Stamp) {
         self.events += 1;
+    }
+
+    fn lineage(&mut self, at: Stamp, lineage: Lineage) {
+        self.events += 1;
+        let rendered = format!("{lineage:?}");
+        self.checksum = self
+            .checksum
+            .wrapping_add(rendered.len() as u64)
+            .wrapping_add(at.step as u64);
     }
 }

@@ -2,8 +2,8 @@
 //! read.
 //!
 //! - TensorBoard: any file whose name contains `tfevents`.
-//! - MindSpore: a name containing `summary.<digits>`; `*_lineage` and `*_explain` files use other
-//!   messages and are skipped (and reported as such).
+//! - MindSpore: a name containing `summary.<digits>`; `*_lineage` files hold lineage records
+//!   (another message, same framing); `*_explain` files are skipped (and reported as such).
 //! - A run is the folder holding the files, named by its path relative to the logdir (`.` for the
 //!   logdir itself). Within a run, files are read by the timestamp in their name, then by name.
 
@@ -42,14 +42,16 @@ pub fn classify(file_name: &str) -> FileKind {
         };
     }
     if let Some(timestamp) = mindspore_timestamp(file_name) {
-        if file_name.ends_with("_lineage") {
-            return FileKind::Skipped("MindSpore lineage file (not read)");
-        }
         if file_name.ends_with("_explain") {
             return FileKind::Skipped("MindSpore explain file (not read)");
         }
+        let format = if file_name.ends_with("_lineage") {
+            EventFormat::MindSporeLineage
+        } else {
+            EventFormat::MindSpore
+        };
         return FileKind::Events {
-            format: EventFormat::MindSpore,
+            format,
             order: order(timestamp),
         };
     }
@@ -91,6 +93,10 @@ mod tests {
         ));
         assert!(matches!(
             classify("events.out.events.summary.1795813097.0.vm_lineage"),
+            FileKind::Events { format: EventFormat::MindSporeLineage, order } if order.timestamp == 1_795_813_097
+        ));
+        assert!(matches!(
+            classify("events.out.events.summary.1795813097.0.vm_explain"),
             FileKind::Skipped(_)
         ));
         assert_eq!(classify("not_events.txt"), FileKind::Other);

@@ -11,7 +11,8 @@ use prost::Message;
 use rustc_hash::FxHashMap;
 use vizjobs_events::proto::{hparams as hp, tensorboard as tb};
 use vizjobs_events::{
-    EventFormat, EventSink, Histogram, Stamp, TaggedValue, Tensor, TensorValues, ValueData,
+    EventFormat, EventSink, Histogram, Lineage, LineageValue, Stamp, TaggedValue, Tensor,
+    TensorValues, ValueData,
 };
 
 use crate::config::SampleLimits;
@@ -51,7 +52,7 @@ pub enum ProblemKind {
     DecodeError,
     /// A file that cannot be read (reported while it lasts), or that shrank (stays).
     IoError,
-    /// A note: a MindSpore `*_lineage` or `*_explain` file, not read.
+    /// A note: a MindSpore `*_explain` file, not read.
     Skipped,
     /// A note: an event file of 0 bytes so far.
     EmptyFile,
@@ -185,6 +186,9 @@ pub struct RunIndex {
     pub session_start: Option<hp::SessionStartInfo>,
     #[serde(with = "crate::cache::codec::prost_message")]
     pub session_end: Option<hp::SessionEndInfo>,
+    /// What MindSpore's lineage records say (settings and results), merged over the run's
+    /// records: a later record's value of a name replaces an earlier one.
+    pub lineage: Option<RunLineage>,
     /// Whether the run holds a graph of any kind (op graph, Keras config, run metadata).
     pub graph: bool,
     /// The graphs themselves (see [`crate::graph`]).
@@ -198,6 +202,13 @@ pub struct RunIndex {
     pub saw_tensorboard: bool,
     pub saw_mindspore: bool,
     tag_plugins: FxHashMap<String, PluginKind>,
+}
+
+/// A run's MindSpore lineage (see [`vizjobs_events::Lineage`] for the names).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunLineage {
+    pub params: BTreeMap<String, LineageValue>,
+    pub metrics: BTreeMap<String, f64>,
 }
 
 impl RunIndex {
@@ -233,7 +244,7 @@ impl RunIndex {
     pub fn note_format(&mut self, format: EventFormat) {
         match format {
             EventFormat::TensorBoard => self.saw_tensorboard = true,
-            EventFormat::MindSpore => self.saw_mindspore = true,
+            EventFormat::MindSpore | EventFormat::MindSporeLineage => self.saw_mindspore = true,
         }
     }
 
@@ -515,6 +526,13 @@ impl EventSink for Ingest<'_> {
     fn graph(&mut self, at: Stamp) {
         self.touch(at);
         self.data.graph = true;
+    }
+
+    fn lineage(&mut self, at: Stamp, lineage: Lineage) {
+        self.touch(at);
+        let merged = self.data.lineage.get_or_insert_with(RunLineage::default);
+        merged.params.extend(lineage.params);
+        merged.metrics.extend(lineage.metrics);
     }
 
     fn graph_record(&mut self, at: Stamp, record: vizjobs_events::GraphRecord) {

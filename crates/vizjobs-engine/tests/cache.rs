@@ -169,8 +169,8 @@ fn assert_same_answers(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restored_board_answers_every_request_as_a_fresh_read_on_every_fixture() {
-    for logdir in FIXTURE_LOGDIRS {
-        let logdir = fixture(logdir);
+    let logdirs = FIXTURE_LOGDIRS.iter().map(|l| fixture(l));
+    for logdir in logdirs.chain([lineage_fixture()]) {
         let tmp = tempfile::tempdir().unwrap();
         let fresh = loaded(&logdir, config(None)).await;
         let want = every_answer(&fresh).await;

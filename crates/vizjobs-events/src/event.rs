@@ -8,8 +8,8 @@
 
 use prost::Message;
 
-use crate::proto::{mindspore as ms, tensorboard as tb};
-use crate::value::AudioData;
+use crate::proto::{lineage, mindspore as ms, tensorboard as tb};
+use crate::value::{AudioData, Lineage};
 use crate::value::{Histogram, ImageData, PluginInfo, Stamp, TaggedValue, Tensor, ValueData};
 use crate::wire::{Cursor, Field};
 
@@ -20,6 +20,8 @@ pub enum EventFormat {
     TensorBoard,
     /// `mindspore.irpb.Event` (`*summary.<digits>*` files).
     MindSpore,
+    /// `mindspore.irpb.LineageEvent` (`*summary.<digits>*_lineage` files).
+    MindSporeLineage,
 }
 
 /// A record whose payload is not a valid event.
@@ -51,6 +53,10 @@ pub trait EventSink {
     /// by default.
     fn run_metadata(&mut self, at: Stamp, tag: String, run_metadata: Vec<u8>) {
         let _ = (at, tag, run_metadata);
+    }
+    /// A MindSpore lineage record: the run's settings and results. Ignored by default.
+    fn lineage(&mut self, at: Stamp, lineage: Lineage) {
+        let _ = (at, lineage);
     }
 }
 
@@ -92,6 +98,17 @@ pub fn decode_event(
                 return Ok(());
             }
             decode_ms(payload, sink)
+        }
+        EventFormat::MindSporeLineage => {
+            let event = lineage::LineageEvent::decode(payload)?;
+            if let Some(found) = Lineage::from_mindspore(&event) {
+                let at = Stamp {
+                    wall_time: event.wall_time,
+                    step: event.step,
+                };
+                sink.lineage(at, found);
+            }
+            Ok(())
         }
     }
 }

@@ -3,7 +3,8 @@
 //! Both are sequences of TFRecord-framed protobuf messages:
 //! - [`tf_record`]: the framing, with masked CRC-32C checks ([`masked_crc`]), resumable over a
 //!   growing file and re-synchronising after damage;
-//! - [`event`]: decoding a record's payload (TensorFlow `Event` or MindSpore `Event`) into
+//! - [`event`]: decoding a record's payload (TensorFlow `Event`, MindSpore `Event` or
+//!   MindSpore `LineageEvent`) into
 //!   format-neutral [`value`]s, with an allocation-free fast path for scalar records;
 //! - [`mindspore_writer`]: writing MindSpore summary records (for generated test and benchmark logs);
 //! - [`proto`]: our own hand-written protobuf subsets (prost derive, no `protoc` needed).
@@ -21,5 +22,6 @@ mod wire;
 pub use event::{DecodeError, EventFormat, EventSink, GraphRecord, decode_event};
 pub use tf_record::{FramingProblem, Next, ProblemKind, Record, RecordReader, ResumePoint};
 pub use value::{
-    Histogram, ImageData, PluginInfo, Stamp, TaggedValue, Tensor, TensorValues, ValueData,
+    Histogram, ImageData, Lineage, LineageValue, PluginInfo, Stamp, TaggedValue, Tensor,
+    TensorValues, ValueData,
 };

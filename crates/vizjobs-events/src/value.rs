@@ -422,6 +422,166 @@ fn f16_to_f32(h: u16) -> f32 {
     f32::from_bits(bits)
 }
 
+/// What one MindSpore lineage record says about its run: the settings the training ran with and
+/// the results it reached, by name.
+///
+/// Names: `optimizer`, `learning_rate`, `loss_function`, `epoch`, `parallel_mode`, `device_num`,
+/// `batch_size`, `network`, `train_dataset_path`, `train_dataset_size`, `model_size`,
+/// `valid_dataset_path`, `valid_dataset_size`, and each key `k` of the user's
+/// `custom_lineage_data` as `[U]k` (MindInsight's marking, which also keeps a user's key apart
+/// from the built-in names). Results: `loss` (the training loss at the end) and each metric `m`
+/// of the evaluation as `metric/m`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Lineage {
+    pub params: Vec<(String, LineageValue)>,
+    pub metrics: Vec<(String, f64)>,
+}
+
+/// A lineage setting's value.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum LineageValue {
+    Number(f64),
+    Text(String),
+}
+
+impl Lineage {
+    /// The lineage an event carries; `None` for an event with none (the dataset graph, say).
+    pub fn from_mindspore(event: &crate::proto::lineage::LineageEvent) -> Option<Self> {
+        let mut out = Lineage::default();
+        if let Some(train) = &event.train_lineage {
+            if let Some(h) = &train.hyper_parameters {
+                out.text("optimizer", &h.optimizer);
+                out.number("learning_rate", h.learning_rate.map(f32_as_written));
+                out.text("loss_function", &h.loss_function);
+                out.number("epoch", h.epoch.map(f64::from));
+                out.text("parallel_mode", &h.parallel_mode);
+                out.number("device_num", h.device_num.map(f64::from));
+                out.number("batch_size", h.batch_size.map(f64::from));
+            }
+            if let Some(a) = &train.algorithm {
+                out.text("network", &a.network);
+                if let Some(loss) = a.loss {
+                    out.metrics.push(("loss".to_owned(), f32_as_written(loss)));
+                }
+            }
+            if let Some(d) = &train.train_dataset {
+                out.text("train_dataset_path", &d.train_dataset_path);
+                out.number("train_dataset_size", d.train_dataset_size.map(f64::from));
+            }
+            if let Some(m) = &train.model {
+                out.number("model_size", m.size.map(|s| s as f64));
+            }
+        }
+        if let Some(eval) = &event.evaluation_lineage {
+            if let Some(d) = &eval.valid_dataset {
+                out.text("valid_dataset_path", &d.valid_dataset_path);
+                out.number("valid_dataset_size", d.valid_dataset_size.map(f64::from));
+            }
+            if let Some(json) = &eval.metric {
+                out.metrics.extend(
+                    metric_numbers(json).map(|(name, value)| (format!("metric/{name}"), value)),
+                );
+            }
+        }
+        if let Some(user) = &event.user_defined_info {
+            user_params(user, &mut out.params);
+        }
+        (!out.params.is_empty() || !out.metrics.is_empty()).then_some(out)
+    }
+
+    fn text(&mut self, name: &str, value: &Option<String>) {
+        // MindSpore leaves unknown settings out; an empty string (an unset proto3-style field
+        // from another writer) says nothing either.
+        if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
+            self.params
+                .push((name.to_owned(), LineageValue::Text(v.clone())));
+        }
+    }
+
+    fn number(&mut self, name: &str, value: Option<f64>) {
+        if let Some(v) = value {
+            self.params.push((name.to_owned(), LineageValue::Number(v)));
+        }
+    }
+}
+
+/// An `f32` as the writer's Python code wrote it (`0.1`, not `0.10000000149011612`): the
+/// shortest decimal that reads back as the same `f32`.
+fn f32_as_written(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
+}
+
+/// The numbers of a JSON object such as `{"Accuracy": 0.93, "Loss": 0.19}`. Python's `json`
+/// writes non-finite numbers as the bare words `NaN`, `Infinity` and `-Infinity`, which JSON
+/// has not: those become NaN and infinities here rather than costing the other metrics.
+fn metric_numbers(json: &str) -> impl Iterator<Item = (String, f64)> {
+    type Object = serde_json::Map<String, serde_json::Value>;
+    let object = serde_json::from_str::<Object>(json)
+        .or_else(|_| serde_json::from_str::<Object>(&quote_non_finite(json)))
+        .unwrap_or_default();
+    object.into_iter().filter_map(|(name, value)| {
+        let number = match value {
+            serde_json::Value::Number(n) => n.as_f64()?,
+            // Only the words `quote_non_finite` quoted: a string metric is not a number.
+            serde_json::Value::String(s) => match s.as_str() {
+                "NaN" => f64::NAN,
+                "Infinity" => f64::INFINITY,
+                "-Infinity" => f64::NEG_INFINITY,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some((name, number))
+    })
+}
+
+/// `json` with Python's bare `NaN`, `Infinity` and `-Infinity` (outside strings) quoted.
+fn quote_non_finite(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + 16);
+    let (mut in_string, mut escaped) = (false, false);
+    let mut rest = json;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c == '"' {
+            in_string = true;
+        } else if let Some(word) = ["-Infinity", "Infinity", "NaN"]
+            .into_iter()
+            .find(|w| rest.starts_with(w))
+        {
+            out.push('"');
+            out.push_str(word);
+            out.push('"');
+            rest = &rest[word.len()..];
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// `custom_lineage_data`: each `user_info` entry holds one key in the map of its type.
+fn user_params(
+    info: &crate::proto::lineage::UserDefinedInfo,
+    out: &mut Vec<(String, LineageValue)>,
+) {
+    for (key, v) in &info.map_int32 {
+        out.push((format!("[U]{key}"), LineageValue::Number(f64::from(*v))));
+    }
+    for (key, v) in &info.map_double {
+        out.push((format!("[U]{key}"), LineageValue::Number(*v)));
+    }
+    for (key, v) in &info.map_str {
+        out.push((format!("[U]{key}"), LineageValue::Text(v.clone())));
+    }
+    for nested in &info.user_info {
+        user_params(nested, out);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,5 +630,46 @@ mod tests {
             vec![[-1.0, 0.0, 1.0], [0.0, 2.0, 2.0], [2.0, 3.0, 3.0]]
         );
         assert_eq!(got.total_count(), 6.0);
+    }
+
+    #[test]
+    fn evaluation_metrics_survive_python_non_finite_numbers() {
+        let got: Vec<(String, f64)> = metric_numbers(
+            r#"{"Accuracy": 0.5, "Loss": NaN, "Top5": Infinity, "NaNs": -Infinity}"#,
+        )
+        .collect();
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(got[0], ("Accuracy".to_owned(), 0.5));
+        assert!(got[1].1.is_nan());
+        assert_eq!(got[2].1, f64::NEG_INFINITY, "{got:?}");
+        assert_eq!(got[3].1, f64::INFINITY);
+        // A string value is not a metric, even one that reads as a number.
+        assert_eq!(metric_numbers(r#"{"a": "1.5", "b": 2}"#).count(), 1);
+        // Not an object, or not JSON: no metrics, and no panic.
+        assert_eq!(metric_numbers("[1, 2]").count(), 0);
+        assert_eq!(metric_numbers("{\"a\": ").count(), 0);
+    }
+
+    #[test]
+    fn lineage_floats_read_as_the_writer_wrote_them() {
+        use crate::proto::lineage as l;
+        let event = l::LineageEvent {
+            train_lineage: Some(l::TrainLineage {
+                hyper_parameters: Some(l::HyperParameters {
+                    learning_rate: Some(0.1),
+                    optimizer: Some(String::new()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let lineage = Lineage::from_mindspore(&event).expect("a setting");
+        // An empty optimizer name says nothing and is left out.
+        assert_eq!(
+            lineage.params,
+            vec![("learning_rate".to_owned(), LineageValue::Number(0.1))]
+        );
+        assert_eq!(Lineage::from_mindspore(&l::LineageEvent::default()), None);
     }
 }

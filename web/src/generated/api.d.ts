@@ -388,9 +388,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The experiment's hparams and metrics, from whichever run holds the experiment record, and one
-         *     session per run with session info. A session's metric is the last value of that scalar tag
-         *     in the session's run or below it.
+         * The experiment's hparams and metrics, and one session per run with session info or MindSpore
+         *     lineage. Hparams and metrics come from every run's experiment record, then from the lineage
+         *     records, then any other hparam a session uses. A session's metric is its lineage's value of
+         *     that name, else the last value of that scalar tag in the session's run or below it.
          */
         get: operations["data_hparams"];
         put?: never;
@@ -821,7 +822,10 @@ export interface components {
         HparamValue: components["schemas"]["Num"] | string | boolean | null;
         /** @description The hparams of the logdir (`data/hparams`). */
         Hparams: {
-            /** @description From the experiment record of whichever run holds one; else described from the sessions. */
+            /**
+             * @description From the runs' experiment records, then the hparams the sessions use that no record
+             *     describes (MindSpore lineage settings among them), typed by their values.
+             */
             hparams: components["schemas"]["HparamInfo"][];
             metrics: components["schemas"]["MetricInfo"][];
             sessions: components["schemas"]["SessionInfo"][];
@@ -1098,7 +1102,7 @@ export interface components {
         };
         /** @description The published sample sends the schedule as a one-element array; both forms are accepted. */
         ScheduleField: components["schemas"]["Schedule"] | components["schemas"]["Schedule"][];
-        /** @description One session: a run with session info. */
+        /** @description One session: a run with session info or MindSpore lineage. */
         SessionInfo: {
             /** @description Hyperparameter values by name. */
             hparams: {

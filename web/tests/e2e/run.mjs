@@ -224,9 +224,14 @@ await check("images open zoomed", async () => {
   await page.keyboard.press("Escape");
 });
 
+// Cards are built when scrolled near, and the MindSpore runs' tag groups come before `weights`:
+// scroll the tag's heading into view.
+const showTag = (tag) => page.locator("h3.tag-heading", { hasText: new RegExp(`^${tag}$`) }).scrollIntoViewIfNeeded();
+
 await check("histogram is drawn", async () => {
   await page.getByRole("tab", { name: "Histograms" }).click();
   const card = page.locator('figure.card[data-tag="weights/dense"][data-run="train"]');
+  await showTag("weights/dense");
   await card.locator("canvas.hist-canvas").waitFor();
   await page.waitForFunction(
     () => document.querySelector('figure.card[data-tag="weights/dense"][data-run="train"]')?.dataset.state === "drawn",
@@ -252,6 +257,7 @@ await check("histograms read out the step and bucket under the cursor, offset an
     await page.getByLabel("Histogram mode").selectOption({ label: mode });
     const card = page.locator('figure.card[data-tag="weights/dense"][data-run="train"]');
     const canvas = card.locator("canvas.hist-canvas");
+    await showTag("weights/dense");
     await canvas.waitFor();
     await page.waitForFunction(
       () => document.querySelector('figure.card[data-tag="weights/dense"][data-run="train"]')?.dataset.state === "drawn",
@@ -385,6 +391,25 @@ await check("hparams: the scatter matrix has a point per session; clicking one s
   });
   await page.reload();
   await page.locator("li.run").first().waitFor();
+});
+
+// ms_sweep/: three MindSpore runs written by SummaryCollector, whose hyper-parameters, custom
+// lineage data and evaluation metrics are in their `*_lineage` files only.
+await check("hparams: MindSpore runs show their lineage settings and evaluation metrics", async () => {
+  await page.getByRole("tab", { name: "HParams" }).click();
+  const row = page.locator('table.hparams tbody tr[data-run="ms_sweep/lr_0.01_bs_16"]');
+  await row.waitFor();
+  const headers = (await page.locator("table.hparams thead th").allTextContents()).map((t) => t.replace(/[▲▼]/g, "").trim());
+  for (const name of ["optimizer", "learning_rate", "batch_size", "[U]version", "metric/Accuracy"]) {
+    expect(headers.includes(name), `no ${name} column: ${headers.join(", ")}`);
+  }
+  const cellOf = async (name) => (await row.locator("td").nth(headers.indexOf(name)).innerText()).trim();
+  expect((await cellOf("optimizer")) === "Adam", `optimizer ${await cellOf("optimizer")}`);
+  expect((await cellOf("batch_size")) === "16", `batch_size ${await cellOf("batch_size")}`);
+  expect((await cellOf("[U]version")) === "v1", `[U]version ${await cellOf("[U]version")}`);
+  expect(/^0\.359/.test(await cellOf("metric/Accuracy")), `metric/Accuracy ${await cellOf("metric/Accuracy")}`);
+  await row.scrollIntoViewIfNeeded();
+  await shot("06h-hparams-mindspore-lineage");
 });
 
 // The logdir's run `hostile` holds a text summary with a <script> element and an <img onerror>

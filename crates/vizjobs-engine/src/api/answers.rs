@@ -360,7 +360,7 @@ pub enum SessionStatus {
     Unknown,
 }
 
-/// One session: a run with session info.
+/// One session: a run with session info or MindSpore lineage.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SessionInfo {
     /// Hyperparameter values by name.
@@ -374,7 +374,8 @@ pub struct SessionInfo {
 /// The hparams of the logdir (`data/hparams`).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Hparams {
-    /// From the experiment record of whichever run holds one; else described from the sessions.
+    /// From the runs' experiment records, then the hparams the sessions use that no record
+    /// describes (MindSpore lineage settings among them), typed by their values.
     pub hparams: Vec<HparamInfo>,
     pub metrics: Vec<MetricInfo>,
     pub sessions: Vec<SessionInfo>,

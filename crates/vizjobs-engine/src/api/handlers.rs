@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use vizjobs_events::LineageValue;
 use vizjobs_events::proto::tensorboard as tb;
 
 use super::answers::*;
@@ -68,7 +69,8 @@ pub(crate) fn run_infos(shared: &Shared) -> Vec<RunInfo> {
         };
         let format = index.format().unwrap_or_else(|| {
             let tb = file_formats.contains(&vizjobs_events::EventFormat::TensorBoard);
-            let ms = file_formats.contains(&vizjobs_events::EventFormat::MindSpore);
+            let ms = file_formats.contains(&vizjobs_events::EventFormat::MindSpore)
+                || file_formats.contains(&vizjobs_events::EventFormat::MindSporeLineage);
             match (tb, ms) {
                 (true, true) => RunFormat::Mixed,
                 (false, true) => RunFormat::Mindspore,
@@ -110,7 +112,7 @@ pub(crate) fn run_tags(shared: &Shared) -> BTreeMap<String, RunTags> {
             custom_scalars: d.custom_scalars.is_some(),
             graph: d.graph,
             histograms: keys(&d.histograms),
-            hparams: d.experiment.is_some() || d.session_start.is_some(),
+            hparams: d.experiment.is_some() || d.session_start.is_some() || d.lineage.is_some(),
             images: keys(&d.images),
             pr_curves: keys(&d.pr_curves),
             scalars,
@@ -491,20 +493,27 @@ fn session_status(s: i32) -> SessionStatus {
     }
 }
 
-/// The experiment's hparams and metrics, from whichever run holds the experiment record, and one
-/// session per run with session info. A session's metric is the last value of that scalar tag
-/// in the session's run or below it.
+/// The experiment's hparams and metrics, and one session per run with session info or MindSpore
+/// lineage. Hparams and metrics come from every run's experiment record, then from the lineage
+/// records, then any other hparam a session uses. A session's metric is its lineage's value of
+/// that name, else the last value of that scalar tag in the session's run or below it.
 #[utoipa::path(get, path = "/data/hparams", operation_id = "data_hparams", tag = "data",
     responses((status = 200, body = Hparams)))]
 pub(crate) async fn hparams(State(shared): State<Arc<Shared>>) -> Json<Hparams> {
     let runs = all_runs(&shared);
     let mut hparams: Vec<HparamInfo> = Vec::new();
     let mut metric_tags: Vec<String> = Vec::new();
+    let mut add_metric = |tag: &String| {
+        if !metric_tags.contains(tag) {
+            metric_tags.push(tag.clone());
+        }
+    };
     // Every run's experiment record, not only the first: a sweep written by tensorboardX's
     // `add_hparams` gives each session its own, with its own keys and metrics, and all of them
     // belong in the view (the first record of a name decides its type).
     for run in &runs {
-        if let Some(e) = &run.index.read().experiment {
+        let d = run.index.read();
+        if let Some(e) = &d.experiment {
             for h in &e.hparam_infos {
                 if !hparams.iter().any(|known| known.name == h.name) {
                     hparams.push(HparamInfo {
@@ -513,25 +522,23 @@ pub(crate) async fn hparams(State(shared): State<Arc<Shared>>) -> Json<Hparams> 
                     });
                 }
             }
-            for tag in e
-                .metric_infos
+            e.metric_infos
                 .iter()
                 .filter_map(|m| m.name.as_ref().map(|n| &n.tag))
-            {
-                if !metric_tags.contains(tag) {
-                    metric_tags.push(tag.clone());
-                }
-            }
+                .for_each(&mut add_metric);
+        }
+        if let Some(lineage) = &d.lineage {
+            lineage.metrics.keys().for_each(&mut add_metric);
         }
     }
     let mut sessions = Vec::new();
     for run in &runs {
         let d = run.index.read();
-        let Some(start) = &d.session_start else {
+        if d.session_start.is_none() && d.lineage.is_none() {
             continue;
-        };
+        }
         let mut values = BTreeMap::new();
-        for (name, v) in &start.hparams {
+        for (name, v) in d.session_start.iter().flat_map(|s| &s.hparams) {
             let value = if let Some(n) = v.number_value {
                 HparamValue::Number(Num(n))
             } else if let Some(s) = &v.string_value {
@@ -543,6 +550,14 @@ pub(crate) async fn hparams(State(shared): State<Arc<Shared>>) -> Json<Hparams> 
             };
             values.insert(name.clone(), value);
         }
+        for (name, v) in d.lineage.iter().flat_map(|l| &l.params) {
+            let value = match v {
+                LineageValue::Number(n) => HparamValue::Number(Num(*n)),
+                LineageValue::Text(t) => HparamValue::Text(t.clone()),
+            };
+            values.insert(name.clone(), value);
+        }
+        let lineage_metrics = d.lineage.as_ref().map(|l| l.metrics.clone());
         let status = d
             .session_end
             .as_ref()
@@ -558,6 +573,10 @@ pub(crate) async fn hparams(State(shared): State<Arc<Shared>>) -> Json<Hparams> 
             .chain(runs[below..below_end].iter())
             .collect();
         for tag in &metric_tags {
+            if let Some(v) = lineage_metrics.as_ref().and_then(|m| m.get(tag)) {
+                metrics.insert(tag.clone(), Num(*v));
+                continue;
+            }
             let last = own
                 .iter()
                 .filter_map(|r| r.index.read().scalars.get(tag).and_then(|s| s.last()))
@@ -573,20 +592,23 @@ pub(crate) async fn hparams(State(shared): State<Arc<Shared>>) -> Json<Hparams> 
             status,
         });
     }
-    if hparams.is_empty() {
-        // No experiment record: describe the hparams the sessions use.
-        let mut seen = BTreeMap::new();
-        for s in &sessions {
-            for (name, value) in &s.hparams {
-                seen.entry(name.clone())
+    // Hparams no experiment record describes (lineage settings, sessions written without one):
+    // described from the values, in name order, the user's own lineage keys (`[U]…`) last.
+    let mut undescribed = BTreeMap::new();
+    for s in &sessions {
+        for (name, value) in &s.hparams {
+            if !hparams.iter().any(|known| &known.name == name) {
+                undescribed
+                    .entry((name.starts_with("[U]"), name.clone()))
                     .or_insert_with(|| value.wire_type());
             }
         }
-        hparams = seen
-            .into_iter()
-            .map(|(name, kind)| HparamInfo { name, kind })
-            .collect();
     }
+    hparams.extend(
+        undescribed
+            .into_iter()
+            .map(|((_, name), kind)| HparamInfo { name, kind }),
+    );
     let metrics = metric_tags
         .into_iter()
         .map(|tag| MetricInfo { tag })

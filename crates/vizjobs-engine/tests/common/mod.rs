@@ -47,6 +47,13 @@ pub fn fixture(path: &str) -> PathBuf {
     PathBuf::from(FIXTURES).join(path)
 }
 
+/// MindSpore lineage files of a three-run sweep, written by MindSpore's `SummaryCollector`
+/// (`tests/mindspore_lineage/write.py`), with what MindSpore's protobuf module reads from them
+/// (`expected.json`).
+pub fn lineage_fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/mindspore_lineage")
+}
+
 pub fn reads(file: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(fixture(file)).expect("fixture readable");
     serde_json::from_str(&text).expect("fixture is JSON")

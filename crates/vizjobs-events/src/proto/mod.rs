@@ -4,6 +4,7 @@
 //! add fields still decode.
 
 pub mod hparams;
+pub mod lineage;
 pub mod mindspore;
 pub mod ms_graph;
 pub mod tensorboard;
