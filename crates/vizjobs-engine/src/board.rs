@@ -157,9 +157,6 @@ impl Shared {
                 .map(|c| (c, self.cache_location.as_str())),
         };
         runs.par_iter().for_each(|run| load_run(run, &ctx));
-        if self.config.cache.is_some() {
-            crate::cache::release_read_buffers();
-        }
     }
 
     fn run_loop(&self) {

@@ -6,7 +6,8 @@
 //! - [`source`]: file access (local disk; object storage later behind the same trait);
 //! - [`loader`]: resumable per-run load passes; [`board`]: the reload loop and public handle;
 //! - [`run`], [`scalar_table`], [`series`], [`reservoir`]: the in-memory index (every scalar
-//!   point, compactly; bulky kinds sampled);
+//!   point, compactly; bulky kinds sampled), its bytes in [`column`]s that a restore shares with
+//!   the mapped cache entry;
 //! - [`graph`]: model graphs (TensorFlow, MindSpore, Keras), decoded on arrival and arranged in
 //!   scopes and series for the Graphs view;
 //! - [`cache`]: the persistent index, restoring a run's parsed data instead of reading its
@@ -17,6 +18,7 @@
 pub mod api;
 pub mod board;
 pub mod cache;
+pub mod column;
 pub mod config;
 pub mod discovery;
 pub mod graph;

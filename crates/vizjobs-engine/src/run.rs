@@ -15,6 +15,7 @@ use vizjobs_events::{
     TensorValues, ValueData,
 };
 
+use crate::column::Column;
 use crate::config::SampleLimits;
 use crate::reservoir::Reservoir;
 use crate::scalar_table::ScalarTable;
@@ -79,21 +80,36 @@ pub enum RunFormat {
 }
 
 /// A histogram as kept: `[left, right, count]` in `f32`, the precision TensorBoard itself
-/// serves buckets in, at half the memory of `f64`.
+/// serves buckets in, at half the memory of `f64`; little-endian in a byte [`Column`], so a
+/// restored histogram reads them straight from the mapped cache entry.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StoredHistogram {
-    #[serde(with = "crate::cache::codec::f32_triples")]
-    pub buckets: Box<[[f32; 3]]>,
+    buckets: Column,
+}
+
+impl StoredHistogram {
+    pub fn buckets(&self) -> impl Iterator<Item = [f32; 3]> + '_ {
+        self.buckets.as_slice().chunks_exact(12).map(|b| {
+            let f = |at: usize| f32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+            [f(0), f(4), f(8)]
+        })
+    }
+
+    pub fn held_bytes(&self) -> usize {
+        self.buckets.held_bytes()
+    }
 }
 
 impl From<Histogram> for StoredHistogram {
     fn from(h: Histogram) -> Self {
+        let mut bytes = Vec::with_capacity(h.buckets.len() * 12);
+        for b in &h.buckets {
+            for edge in b {
+                bytes.extend_from_slice(&(*edge as f32).to_le_bytes());
+            }
+        }
         StoredHistogram {
-            buckets: h
-                .buckets
-                .iter()
-                .map(|b| [b[0] as f32, b[1] as f32, b[2] as f32])
-                .collect(),
+            buckets: bytes.into(),
         }
     }
 }
@@ -262,7 +278,7 @@ impl RunIndex {
             .histograms
             .values()
             .flat_map(|r| r.items())
-            .map(|s| s.item.buckets.len() * 12 + 48)
+            .map(|s| s.item.held_bytes() + 48)
             .sum();
         let images: usize = self
             .images

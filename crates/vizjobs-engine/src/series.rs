@@ -1,13 +1,16 @@
 //! Compact storage of a scalar series: every point kept, about 7–8 bytes each.
 //!
 //! Points live in chunks of up to [`CHUNK_POINTS`]. Within a chunk, values are plain `f32`
-//! (exactly what the file holds) and `(step, wall_time)` pairs are a byte stream of two zig-zag
+//! (exactly what the file holds, little-endian) and `(step, wall_time)` pairs are a byte stream of two zig-zag
 //! varints per point: the change in step delta and the change in the delta of the wall time's
 //! IEEE-754 bit pattern (delta-of-delta), against the previous points of the chunk. Bit patterns
 //! make the wall time round-trip exactly; delta-of-delta makes a regular series (constant step
 //! stride, steady pace) cost one byte each, and an irregular one 2–4 bytes. A full
 //! chunk is shrunk to its exact size, so only the open chunk carries slack. Each chunk records
-//! its step range, so range queries skip whole chunks.
+//! its step range, so range queries skip whole chunks. Both are byte [`Column`]s, so a series
+//! restored from the persistent cache reads them straight from the mapped entry.
+
+use crate::column::Column;
 
 /// Points per chunk.
 pub const CHUNK_POINTS: usize = 1024;
@@ -24,10 +27,9 @@ pub struct Point {
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Chunk {
-    #[serde(with = "crate::cache::codec::f32_bytes")]
-    values: Vec<f32>,
-    #[serde(with = "serde_bytes")]
-    stamps: Vec<u8>,
+    /// Little-endian `f32`s.
+    values: Column,
+    stamps: Column,
     min_step: i64,
     max_step: i64,
     /// Previous point's step and wall-time bits, and the deltas that led to them.
@@ -41,8 +43,8 @@ impl Chunk {
     /// An empty chunk with room for `points` regular points (it grows beyond if needed).
     fn open(points: usize) -> Self {
         Chunk {
-            values: Vec::with_capacity(points),
-            stamps: Vec::with_capacity(points * 4),
+            values: Column::with_capacity(points * 4),
+            stamps: Column::with_capacity(points * 4),
             min_step: i64::MAX,
             max_step: i64::MIN,
             ..Default::default()
@@ -56,19 +58,21 @@ impl Chunk {
         let wall_delta = wall_bits.wrapping_sub(self.prev_wall_bits);
         let step_change = zigzag(step_delta.wrapping_sub(self.prev_step_delta));
         let wall_change = zigzag(wall_delta.wrapping_sub(self.prev_wall_delta));
+        let stamps = self.stamps.make_owned();
         if step_change < 0x80 && wall_change < 0x80 {
             // The usual case for a steady series: one byte each.
-            self.stamps
-                .extend_from_slice(&[step_change as u8, wall_change as u8]);
+            stamps.extend_from_slice(&[step_change as u8, wall_change as u8]);
         } else {
-            put_varint(&mut self.stamps, step_change);
-            put_varint(&mut self.stamps, wall_change);
+            put_varint(stamps, step_change);
+            put_varint(stamps, wall_change);
         }
         self.prev_step = p.step;
         self.prev_wall_bits = wall_bits;
         self.prev_step_delta = step_delta;
         self.prev_wall_delta = wall_delta;
-        self.values.push(p.value);
+        self.values
+            .make_owned()
+            .extend_from_slice(&p.value.to_le_bytes());
         self.min_step = self.min_step.min(p.step);
         self.max_step = self.max_step.max(p.step);
     }
@@ -78,8 +82,19 @@ impl Chunk {
         Some(Point {
             step: self.prev_step,
             wall_time: f64::from_bits(self.prev_wall_bits as u64),
-            value: *self.values.last()?,
+            value: self.values().next_back()?,
         })
+    }
+
+    fn len(&self) -> usize {
+        self.values.len() / 4
+    }
+
+    fn values(&self) -> impl DoubleEndedIterator<Item = f32> + '_ {
+        self.values
+            .as_slice()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     fn seal(&mut self) {
@@ -91,9 +106,10 @@ impl Chunk {
         let mut pos = 0usize;
         let (mut step, mut step_delta) = (0i64, 0i64);
         let (mut wall_bits, mut wall_delta) = (0i64, 0i64);
-        self.values.iter().map_while(move |&value| {
-            step_delta = step_delta.wrapping_add(unzigzag(get_varint(&self.stamps, &mut pos)?));
-            wall_delta = wall_delta.wrapping_add(unzigzag(get_varint(&self.stamps, &mut pos)?));
+        let stamps = self.stamps.as_slice();
+        self.values().map_while(move |value| {
+            step_delta = step_delta.wrapping_add(unzigzag(get_varint(stamps, &mut pos)?));
+            wall_delta = wall_delta.wrapping_add(unzigzag(get_varint(stamps, &mut pos)?));
             step = step.wrapping_add(step_delta);
             wall_bits = wall_bits.wrapping_add(wall_delta);
             Some(Point {
@@ -105,7 +121,7 @@ impl Chunk {
     }
 
     fn heap_bytes(&self) -> usize {
-        self.values.capacity() * 4 + self.stamps.capacity()
+        self.values.held_bytes() + self.stamps.held_bytes()
     }
 }
 
@@ -145,7 +161,7 @@ impl ScalarSeries {
         self.last_step = p.step;
         self.len += 1;
         match self.chunks.last_mut() {
-            Some(c) if c.values.len() < CHUNK_POINTS => c.push(p),
+            Some(c) if c.len() < CHUNK_POINTS => c.push(p),
             _ => self.open_chunk().push(p),
         }
     }

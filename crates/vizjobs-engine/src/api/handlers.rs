@@ -191,7 +191,7 @@ pub(crate) async fn histograms(
     let d = run.index.read();
     let r = d.histograms.get(tag).ok_or_else(|| unknown_tag(tag))?;
     Ok(Json(step_rows(r, |step, wall_time, h| {
-        let buckets = h.buckets.iter();
+        let buckets = h.buckets();
         let buckets = buckets.map(|b| Bucket(b[0].into(), b[1].into(), b[2].into()));
         HistogramRow(step, wall_time, buckets.collect())
     })))

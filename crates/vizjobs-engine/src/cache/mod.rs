@@ -25,7 +25,7 @@
 //!
 //! # Invariants
 //!
-//! - **Never served damaged.** An entry is read whole, and used only when its magic, version,
+//! - **Never served damaged.** An entry is mapped and checked whole, and used only when its magic, version,
 //!   fingerprint, length and checksum all hold and it decodes into the run it was asked for;
 //!   anything else (a writer killed mid-file, a cut or bit-flipped file, another build's
 //!   format) is a miss: the run is read fresh, and the next save replaces the entry.
@@ -40,18 +40,23 @@
 //!   renamed over the old one, so readers (in this or another process sharing the directory)
 //!   see the old entry or the new one, never a mix; two writers of one entry both write a
 //!   complete entry and the last rename wins. No lock is held across processes.
+//! - **Never changed in place.** A restored run's byte columns are slices of the mapped entry
+//!   (`crate::column`), so an entry file is only ever replaced by a rename or deleted, never
+//!   written to or truncated once complete: the mapping keeps the old inode's bytes for as long
+//!   as a board uses them (so a replaced or evicted entry's disk space returns when the board
+//!   using it is dropped). Nothing else may write into the cache directory.
 //! - **Bounded.** After writes push the directory past its size limit, the least recently used
 //!   entries (by modification time, which a restore refreshes) are deleted down to 90 % of it.
 
 pub mod codec;
 
-use std::cell::RefCell;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -75,25 +80,6 @@ const ENTRY_SUFFIX: &str = ".vjc";
 const TEMP_PREFIX: &str = ".tmp-";
 /// A temporary file this old was left by a killed writer.
 const STALE_TEMP: Duration = Duration::from_secs(3600);
-
-/// A read buffer larger than this (an entry with many images, say) is freed after use rather
-/// than kept for the thread's next entry.
-const KEPT_READ_BUFFER: usize = 64 << 20;
-
-thread_local! {
-    /// Each loader thread's buffer for the entry being read, kept from one entry to the next
-    /// and freed after the pass (`release_read_buffers`). A restore reads many entries of a few
-    /// MiB each; a fresh buffer for each cost more than the read and the decoding together (the
-    /// kernel zeroing and mapping new pages: 60 % of a restart's restore time, `perf`).
-    static READ_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Frees the entry read buffer of every thread of the rayon pool (the loader threads): a
-/// restore keeps one per thread across its many entries, and none is needed between passes.
-/// Without waiting: a thread busy loading another board's run frees its buffer after that.
-pub(crate) fn release_read_buffers() {
-    rayon::spawn_broadcast(|_| drop(READ_BUFFER.take()));
-}
 
 /// The build's index fingerprint (see `build.rs`).
 fn fingerprint() -> u64 {
@@ -321,28 +307,32 @@ impl RunCache {
     /// The entry for `key`, checked (not yet against the files: the caller does that).
     pub(crate) fn load(&self, key: &EntryKey) -> Lookup {
         let path = self.path_of(key);
-        let mut file = match File::open(&path) {
+        let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Lookup::Absent,
             Err(e) => return Lookup::Rejected(format!("cannot open: {e}")),
         };
-        // Nothing in here runs rayon jobs, so `release_read_buffers` cannot run in between.
-        let read = READ_BUFFER.with_borrow_mut(|buffer| {
-            buffer.clear();
-            let decoded = match file.read_to_end(buffer) {
-                Ok(_) => decode(buffer).map(|entry| (entry, buffer.len() as u64)),
-                Err(e) => Err(format!("cannot read: {e}")),
-            };
-            if buffer.capacity() > KEPT_READ_BUFFER {
-                *buffer = Vec::new();
-            }
-            decoded
-        });
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if size < (HEADER_LEN + TRAILER_LEN) as u64 {
+            return Lookup::Rejected(format!("cut short ({size} bytes)"));
+        }
+        // SAFETY: entries are never changed in place: a writer writes a temporary file and
+        // renames it over the entry, and eviction unlinks it, so the bytes of the inode mapped
+        // here stay as they are for as long as the mapping lives (see "Atomic, shareable").
+        let map = match unsafe { memmap2::Mmap::map(&file) } {
+            Ok(map) => map,
+            Err(e) => return Lookup::Rejected(format!("cannot map: {e}")),
+        };
         drop(file);
-        let (entry, size) = match read {
-            Ok(read) => read,
+        // The whole entry is about to be read (checksum, then decoding): ask for it at once,
+        // which matters when it is not in the page cache (after a reboot, say).
+        let _ = map.advise(memmap2::Advice::WillNeed);
+        let bytes = Bytes::from_owner(map);
+        let entry = match decode(&bytes) {
+            Ok(entry) => entry,
             Err(why) => return Lookup::Rejected(why),
         };
+        let size = bytes.len() as u64;
         if entry.key != *key {
             return Lookup::Rejected("the entry is another run's".to_owned());
         }
@@ -451,8 +441,8 @@ impl RunCache {
     }
 }
 
-/// Checks an entry's framing and decodes it.
-fn decode(bytes: &[u8]) -> Result<Entry, String> {
+/// Checks an entry's framing and decodes it, its byte columns as slices of `bytes`.
+fn decode(bytes: &Bytes) -> Result<Entry, String> {
     if bytes.len() < HEADER_LEN + TRAILER_LEN {
         return Err(format!("cut short ({} bytes)", bytes.len()));
     }
@@ -479,8 +469,10 @@ fn decode(bytes: &[u8]) -> Result<Entry, String> {
     if crc32c::crc32c(&bytes[..crc_at]) != word(crc_at) {
         return Err("checksum mismatch (damaged)".to_owned());
     }
-    postcard::from_bytes(&bytes[HEADER_LEN..payload_end])
-        .map_err(|e| format!("does not decode: {e}"))
+    crate::column::decoding_entry(bytes, || {
+        postcard::from_bytes(&bytes[HEADER_LEN..payload_end])
+            .map_err(|e| format!("does not decode: {e}"))
+    })
 }
 
 /// A writer that counts and checksums what goes through it.
