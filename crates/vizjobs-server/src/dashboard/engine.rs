@@ -88,12 +88,14 @@ pub struct EngineRunner {
 }
 
 /// Closes a board and, once its loader has stopped (its last saves to the cache written) and
-/// the board is dropped, returns the memory it held to the system.
-fn release(board: Arc<Board>) {
-    board.close();
+/// the board and its router are dropped, returns the memory it held to the system (unless a
+/// request in flight still holds the router: then the allocator reuses that memory later).
+fn release(loaded: Loaded) {
+    loaded.board.close();
     tokio::task::spawn_blocking(move || {
-        board.close_and_wait();
-        drop(board);
+        loaded.board.close_and_wait();
+        // The router holds the board's data too: both go before the memory is handed back.
+        drop(loaded);
         return_freed_memory();
     });
 }
@@ -146,7 +148,7 @@ impl EngineRunner {
                     && l.board.progress().first_load_done
             }) && let Some(loaded) = entry.loaded.take()
             {
-                release(loaded.board);
+                release(loaded);
                 tracing::info!(job_id = id, "evicted an idle dashboard");
             }
         }
@@ -265,7 +267,7 @@ impl Runner for EngineRunner {
     async fn stop(&self, job_id: i64) {
         let entry = self.jobs().remove(&job_id);
         if let Some(loaded) = entry.and_then(|e| e.loaded) {
-            release(loaded.board);
+            release(loaded);
         }
     }
 
