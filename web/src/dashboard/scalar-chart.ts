@@ -13,7 +13,8 @@
  * nothing per run in the DOM. Few runs (≤ {@link FEW_RUNS}) are drawn as before: raw values
  * faint, smoothed solid. More are drawn thin and translucent; with grouping on, each group's mean
  * or median is drawn bold over its band. Hovering finds the few runs nearest the cursor
- * (a binary search per run) and draws them on an overlay canvas, so a mouse move never repaints
+ * (a binary search per run), lists them in the tooltip and draws the nearest bold on an overlay
+ * canvas, repainted only when another run becomes the nearest, so a mouse move never repaints
  * the thousands of lines.
  *
  * Interaction: drag to zoom on x, wheel (with Ctrl or Alt) to zoom around the cursor, shift+drag
@@ -110,6 +111,7 @@ export class ScalarChart {
   private prepared = new Map<string, Prepared>();
   private preparedKey = "";
   private drawnRuns: string[] = [];
+  /** The run drawn bold: the nearest to the cursor (none or one). */
   private hovered: string[] = [];
   private zoomed: [number, number] | null = null;
   private settingData = false;
@@ -821,8 +823,9 @@ export class ScalarChart {
     // The overlay covers the plot area only: shift by the plot's offset in the canvas.
     ctx.save();
     ctx.translate(-u.bbox.left, -u.bbox.top);
-    // The selected steps, as vertical markers.
-    ctx.strokeStyle = cssVar("--fg", "#333");
+    // The selected steps, as vertical markers (the colour read only when there are some: it
+    // costs a style computation).
+    if (this.selectedXs.length > 0) ctx.strokeStyle = cssVar("--fg", "#333");
     ctx.lineWidth = 1.5 * ratio;
     ctx.setLineDash([4 * ratio, 3 * ratio]);
     for (const x of this.selectedXs) {
@@ -877,9 +880,16 @@ export class ScalarChart {
         if (best.length > NEAREST_RUNS) best.pop();
       }
     }
-    this.hovered = best.map((b) => b.run);
-    if (this.hovered.length > 0) this.hoverLayer(u);
-    this.paintOverlay();
+    // Only the nearest run is drawn bold (the tooltip lists the others), and only repainted when
+    // another run becomes the nearest: the bold line does not depend on where the cursor is, and
+    // rastering five bold lines at every move took longer than a frame (`measure.mjs` hover).
+    const nearest = best.slice(0, 1).map((b) => b.run);
+    const changed = nearest[0] !== this.hovered[0];
+    this.hovered = nearest;
+    if (changed) {
+      if (nearest.length > 0) this.hoverLayer(u);
+      this.paintOverlay();
+    }
     const smoothing = this.view.smoothing > 0;
     const grouping = this.style.groupOf !== null;
     const rows = best.map(({ run, i }) => {
