@@ -25,10 +25,10 @@
 //!
 //! # Invariants
 //!
-//! - **Never served damaged.** An entry is mapped and checked whole, and used only when its magic, version,
-//!   fingerprint, length and checksum all hold and it decodes into the run it was asked for;
-//!   anything else (a writer killed mid-file, a cut or bit-flipped file, another build's
-//!   format) is a miss: the run is read fresh, and the next save replaces the entry.
+//! - **Never served damaged.** An entry is mapped and checked whole, and used only when its
+//!   magic, version, fingerprint, length and checksum all hold and it decodes into the run it
+//!   was asked for; anything else (a writer killed mid-file, a cut or bit-flipped file, another
+//!   build's format) is a miss: the run is read fresh, and the next save replaces the entry.
 //! - **Never stale.** A restored file is checked against the storage before its state is used:
 //!   a file now shorter than the saved offset, or whose first bytes or bytes just before the
 //!   offset differ from the saved copies, was truncated, replaced or rewritten, and the whole
@@ -318,7 +318,7 @@ impl RunCache {
         }
         // SAFETY: entries are never changed in place: a writer writes a temporary file and
         // renames it over the entry, and eviction unlinks it, so the bytes of the inode mapped
-        // here stay as they are for as long as the mapping lives (see "Atomic, shareable").
+        // here stay as they are for as long as the mapping lives ("Never changed in place").
         let map = match unsafe { memmap2::Mmap::map(&file) } {
             Ok(map) => map,
             Err(e) => return Lookup::Rejected(format!("cannot map: {e}")),
