@@ -1,11 +1,15 @@
 # Sourced by the browser-test scripts that run against a `vizjobs board` (.ci/e2e-graphs.sh,
-# .ci/e2e-many-runs.sh): the binary, a work directory cleaned up on exit, and a board started
-# on a free loopback port. The caller defines `die` first.
+# .ci/e2e-many-runs.sh): what .ci/e2e.sh prepared (Chromium, web/'s npm packages), the binary,
+# a work directory cleaned up on exit, and a board started on a free loopback port. The caller
+# defines `die` first.
 #
-# After `e2e_board_setup NAME`: $bin, $work. After `e2e_start_board LOGDIR`: $port, and the
+# After `e2e_board_setup NAME`: $chromium, $bin, $work. After `e2e_start_board LOGDIR`: $port, and the
 # board's output in $work/board.log.
 
 e2e_board_setup() {
+  chromium="${CHROMIUM:-/usr/bin/chromium}"
+  [ -x "$chromium" ] || die "no Chromium at $chromium (run .ci/e2e.sh first: it installs it)"
+  [ -d "$repo/web/node_modules/playwright-core" ] || die "web/node_modules is missing (run .ci/e2e.sh first)"
   if [ -n "${VIZJOBS_BIN:-}" ]; then
     bin="$VIZJOBS_BIN"
   else

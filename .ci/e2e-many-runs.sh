@@ -15,14 +15,11 @@ set -euo pipefail
 
 repo="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 venv="${VIZJOBS_E2E_VENV:-/var/tmp/vizjobs-e2e-venv}"
-chromium="${CHROMIUM:-/usr/bin/chromium}"
 runs="${VIZJOBS_MANY_RUNS:-2000}"
 die() {
   echo "e2e-many-runs: $*" >&2
   exit 1
 }
-[ -x "$chromium" ] || die "no Chromium at $chromium (run .ci/e2e.sh first)"
-[ -d "$repo/web/node_modules/playwright-core" ] || die "web/node_modules is missing (run .ci/e2e.sh first)"
 if ! "$venv/bin/python" -c "import tensorboardX" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q tensorboardX

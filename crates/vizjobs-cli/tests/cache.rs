@@ -19,17 +19,7 @@ struct Api {
 
 impl Api {
     fn login(server: &Server) -> Api {
-        let creds: Value = common::read_json(&server.credentials_path());
-        let field = |k: &str| creds[k].as_str().expect("a credentials field").to_owned();
-        let project_id = field("project_id");
-        let body = json!({"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "name": field("username"),
-                "password": field("password"),
-                "domain": {"name": field("account")},
-            }}},
-            "scope": {"project": {"id": project_id}},
-        }});
+        let (project_id, body) = common::first_start_login(&server.credentials_path());
         let http = reqwest::blocking::Client::new();
         let response = http
             .post(format!("{}/v3/auth/tokens", server.endpoint))

@@ -21,6 +21,8 @@
 //! chosen through libpq's `options=-csearch_path=…` and dropped afterwards. An unreachable
 //! PostgreSQL fails the test; it is never skipped.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -798,19 +800,8 @@ mod http {
     impl Api {
         /// Logs in with the first-start credentials of `data_dir`.
         pub async fn login(endpoint: &str, data_dir: &Path) -> Api {
-            let text = std::fs::read_to_string(data_dir.join("credentials.json"))
-                .expect("the first start wrote credentials.json");
-            let creds: Value = serde_json::from_str(&text).expect("credentials.json is JSON");
-            let field = |k: &str| creds[k].as_str().expect("a credentials field").to_owned();
-            let project_id = field("project_id");
-            let body = json!({"auth": {
-                "identity": {"methods": ["password"], "password": {"user": {
-                    "name": field("username"),
-                    "password": field("password"),
-                    "domain": {"name": field("account")},
-                }}},
-                "scope": {"project": {"id": project_id}},
-            }});
+            let (project_id, body) =
+                crate::common::first_start_login(&data_dir.join("credentials.json"));
             let http = client();
             let response = http
                 .post(format!("{endpoint}/v3/auth/tokens"))

@@ -6,7 +6,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -226,15 +225,6 @@ fn loss(step: i64, value: f32) -> Vec<u8> {
 
 fn records(steps: std::ops::Range<i64>, scale: f32) -> Vec<u8> {
     steps.flat_map(|s| loss(s, s as f32 * scale)).collect()
-}
-
-fn append(path: &Path, bytes: &[u8]) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .expect("open");
-    f.write_all(bytes).expect("append");
 }
 
 /// A logdir with runs `a` and `b`, one event file each of `steps` records.

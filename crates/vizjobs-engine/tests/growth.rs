@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -17,15 +15,6 @@ const RELOAD: Duration = Duration::from_millis(200);
 /// A `loss` record at `step`, one second of wall time a step.
 fn loss(step: i64, value: f32) -> Vec<u8> {
     scalar_record("loss", step, 1_700_000_000.0 + step as f64, value)
-}
-
-fn append(path: &Path, bytes: &[u8]) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .expect("open");
-    f.write_all(bytes).expect("append");
 }
 
 /// Polls until the series has `n` points, for at most two reload intervals (plus slack for a

@@ -3,43 +3,19 @@
 //! TensorFlow does on OBS at every flush), and a replaced object from its start; what it serves
 //! is what a fresh read serves.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use common::{Uploader, server};
 use prost::Message;
 use vizjobs_engine::{Board, CacheSettings, EngineConfig, RunCache};
 use vizjobs_events::proto::tensorboard as tb;
 use vizjobs_events::tf_record::encode_record;
-use vizjobs_objstore::object_store::path::Path;
-use vizjobs_objstore::object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-use vizjobs_objstore::testing::S3TestServer;
-use vizjobs_objstore::{ObjectStorage, S3Config};
-
-struct Uploader {
-    rt: tokio::runtime::Runtime,
-    store: Arc<dyn ObjectStore>,
-}
-
-impl Uploader {
-    fn new(config: S3Config, bucket: &str) -> Self {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let storage = ObjectStorage::new(config).unwrap();
-        let store = storage.bucket(bucket).unwrap();
-        Uploader { rt, store }
-    }
-
-    fn put(&self, key: &str, bytes: &[u8]) {
-        let payload = PutPayload::from(bytes.to_vec());
-        self.rt
-            .block_on(self.store.put(&Path::from(key), payload))
-            .expect("upload");
-    }
-}
+use vizjobs_objstore::ObjectStorage;
 
 fn records(steps: std::ops::Range<i64>, scale: f32) -> Vec<u8> {
     let mut out = Vec::new();
@@ -112,7 +88,7 @@ impl Fixture {
 
 #[test]
 fn a_reopened_board_fetches_only_what_changed_in_object_storage() {
-    let s3 = S3TestServer::start().expect("the S3 test server must start (.ci/s3.sh)");
+    let s3 = server();
     s3.create_bucket("logs").unwrap();
     let up = Uploader::new(s3.config(), "logs");
     let train = records(0..4000, 1.0);

@@ -1,42 +1,12 @@
 //! `ObjectSource` against a real S3 server on loopback (moto; see `vizjobs_objstore::testing`).
 
+mod common;
+
 use std::io::Read;
-use std::sync::Arc;
 
+use common::{Uploader, server};
 use vizjobs_engine::LogSource;
-use vizjobs_objstore::object_store::path::Path;
-use vizjobs_objstore::object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-use vizjobs_objstore::testing::S3TestServer;
-use vizjobs_objstore::{ObjectStorage, S3Config};
-
-fn server() -> S3TestServer {
-    S3TestServer::start().expect("the S3 test server must start (install it with .ci/s3.sh)")
-}
-
-/// Writes objects from a runtime of the test's own.
-struct Uploader {
-    rt: tokio::runtime::Runtime,
-    store: Arc<dyn ObjectStore>,
-}
-
-impl Uploader {
-    fn new(config: S3Config, bucket: &str) -> Self {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let storage = ObjectStorage::new(config).unwrap();
-        let store = storage.bucket(bucket).unwrap();
-        Uploader { rt, store }
-    }
-
-    fn put(&self, key: &str, bytes: &[u8]) {
-        let payload = PutPayload::from(bytes.to_vec());
-        self.rt
-            .block_on(self.store.put(&Path::from(key), payload))
-            .expect("upload");
-    }
-}
+use vizjobs_objstore::ObjectStorage;
 
 fn read_all(source: &dyn LogSource, rel: &str, offset: u64) -> Vec<u8> {
     let mut out = Vec::new();

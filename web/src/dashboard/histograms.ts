@@ -93,6 +93,17 @@ class HistogramCard implements Card {
     const baseOf = (k: number) => (offset ? bottom - (1 - (shown.length > 1 ? k / (shown.length - 1) : 1)) * ridgeSpace : bottom);
     this.layout = { shown, binned, range, left, right, surfaceY: (k, bin) => baseOf(k) - (((binned[k] as number[])[bin] ?? 0) / peak) * ridgeHeight };
     ctx.font = "11px system-ui, sans-serif";
+    // Step labels of about five ridges, the newest always, none closer than a line of text to
+    // the next one down (repeated or close steps would print on top of each other).
+    const labelled = new Set<number>();
+    let below = Infinity;
+    for (let k = shown.length - 1; k >= 0; k--) {
+      const candidate = k === shown.length - 1 || k === 0 || k % Math.ceil(shown.length / 5) === 0;
+      if (candidate && below - baseOf(k) >= 11) {
+        labelled.add(k);
+        below = baseOf(k);
+      }
+    }
     shown.forEach((s, k) => {
       const bins = binned[k] as number[];
       const age = shown.length > 1 ? k / (shown.length - 1) : 1; // 0 oldest … 1 newest
@@ -110,7 +121,7 @@ class HistogramCard implements Card {
       }
       ctx.lineWidth = 1;
       ctx.stroke();
-      if (offset && (k === 0 || k === shown.length - 1 || k % Math.ceil(shown.length / 5) === 0)) {
+      if (offset && labelled.has(k)) {
         ctx.fillStyle = cssVar("--muted", "#666");
         ctx.textAlign = "left";
         ctx.fillText(formatStep(s.step), right + 6, base);

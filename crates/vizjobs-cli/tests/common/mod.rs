@@ -133,3 +133,20 @@ pub fn fresh_dir() -> PathBuf {
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("readable")).expect("JSON")
 }
+
+/// The project id and the `POST /v3/auth/tokens` body of the first-start credentials a server
+/// wrote to `credentials.json`.
+pub fn first_start_login(credentials: &Path) -> (String, serde_json::Value) {
+    let creds = read_json(credentials);
+    let field = |k: &str| creds[k].as_str().expect("a credentials field").to_owned();
+    let project_id = field("project_id");
+    let body = serde_json::json!({"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": field("username"),
+            "password": field("password"),
+            "domain": {"name": field("account")},
+        }}},
+        "scope": {"project": {"id": project_id}},
+    }});
+    (project_id, body)
+}

@@ -49,6 +49,23 @@ struct Group {
     device: Option<String>,
 }
 
+impl Group {
+    /// A group with nothing in it yet.
+    fn empty(id: String, label: String, kind: GroupKind, parent: u32) -> Self {
+        Group {
+            id,
+            label,
+            kind,
+            parent,
+            groups: Vec::new(),
+            ops: Vec::new(),
+            op_count: 0,
+            top_op: String::new(),
+            device: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Edge {
     source: u32,
@@ -193,17 +210,12 @@ impl Hierarchy {
             function_starts,
             op_count,
             op_parent: vec![0; op_count],
-            groups: vec![Group {
-                id: String::new(),
-                label: String::new(),
-                kind: GroupKind::Root,
-                parent: 0,
-                groups: Vec::new(),
-                ops: Vec::new(),
-                op_count: 0,
-                top_op: String::new(),
-                device: None,
-            }],
+            groups: vec![Group::empty(
+                String::new(),
+                String::new(),
+                GroupKind::Root,
+                0,
+            )],
             group_index: HashMap::new(),
             edges: Vec::new(),
             out_start: Vec::new(),
@@ -298,17 +310,12 @@ impl Hierarchy {
         let mut parent = if p.is_empty() { 0 } else { self.group_index[p] };
         for path in missing.into_iter().rev() {
             let g = self.groups.len() as u32;
-            self.groups.push(Group {
-                id: format!("g:{path}"),
-                label: last_segment(path).to_owned(),
-                kind: GroupKind::Scope,
+            self.groups.push(Group::empty(
+                format!("g:{path}"),
+                last_segment(path).to_owned(),
+                GroupKind::Scope,
                 parent,
-                groups: Vec::new(),
-                ops: Vec::new(),
-                op_count: 0,
-                top_op: String::new(),
-                device: None,
-            });
+            ));
             self.groups[parent as usize].groups.push(g);
             self.group_index.insert(path.to_owned(), g);
             parent = g;
@@ -433,17 +440,12 @@ impl Hierarchy {
                 .unwrap_or_default();
             let last = chunk.last().map(|&c| label_of(self, c)).unwrap_or_default();
             let r = self.groups.len() as u32;
-            self.groups.push(Group {
-                id: format!("s:{parent_id}#range{k}"),
-                label: format!("{first} … {last} ({})", chunk.len()),
-                kind: GroupKind::Series,
-                parent: g,
-                groups: Vec::new(),
-                ops: Vec::new(),
-                op_count: 0,
-                top_op: String::new(),
-                device: None,
-            });
+            self.groups.push(Group::empty(
+                format!("s:{parent_id}#range{k}"),
+                format!("{first} … {last} ({})", chunk.len()),
+                GroupKind::Series,
+                g,
+            ));
             for &c in chunk {
                 match c {
                     Child::Group(c) => {
@@ -473,17 +475,12 @@ impl Hierarchy {
         let lo = members.first().map_or(0, |m| m.0);
         let hi = members.last().map_or(0, |m| m.0);
         let s = self.groups.len() as u32;
-        self.groups.push(Group {
-            id: format!("s:{parent_path}/{prefix}#{op}"),
-            label: format!("{prefix}[{lo}-{hi}]"),
-            kind: GroupKind::Series,
+        self.groups.push(Group::empty(
+            format!("s:{parent_path}/{prefix}#{op}"),
+            format!("{prefix}[{lo}-{hi}]"),
+            GroupKind::Series,
             parent,
-            groups: Vec::new(),
-            ops: Vec::new(),
-            op_count: 0,
-            top_op: String::new(),
-            device: None,
-        });
+        ));
         self.groups[parent as usize].groups.push(s);
         s
     }

@@ -154,36 +154,19 @@ fn tf_tensor(t: &tbs::TensorProto) -> String {
         tf_type(t.dtype),
         summary_shape(t.tensor_shape.as_ref())
     );
+    fn first<T: ToString>(values: &[T]) -> Vec<String> {
+        values.iter().take(SHOWN + 1).map(T::to_string).collect()
+    }
     let values: Vec<String> = if !t.float_val.is_empty() {
-        t.float_val
-            .iter()
-            .take(SHOWN + 1)
-            .map(|v| v.to_string())
-            .collect()
+        first(&t.float_val)
     } else if !t.double_val.is_empty() {
-        t.double_val
-            .iter()
-            .take(SHOWN + 1)
-            .map(|v| v.to_string())
-            .collect()
+        first(&t.double_val)
     } else if !t.int_val.is_empty() {
-        t.int_val
-            .iter()
-            .take(SHOWN + 1)
-            .map(|v| v.to_string())
-            .collect()
+        first(&t.int_val)
     } else if !t.int64_val.is_empty() {
-        t.int64_val
-            .iter()
-            .take(SHOWN + 1)
-            .map(|v| v.to_string())
-            .collect()
+        first(&t.int64_val)
     } else if !t.bool_val.is_empty() {
-        t.bool_val
-            .iter()
-            .take(SHOWN + 1)
-            .map(|v| v.to_string())
-            .collect()
+        first(&t.bool_val)
     } else if !t.string_val.is_empty() {
         t.string_val
             .iter()

@@ -43,6 +43,17 @@ pub fn scalar_record(tag: &str, step: i64, wall_time: f64, value: f32) -> Vec<u8
     out
 }
 
+/// Appends `bytes` to the file at `path` (created if absent), as a writer does.
+pub fn append(path: &std::path::Path, bytes: &[u8]) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("open");
+    f.write_all(bytes).expect("append");
+}
+
 pub fn fixture(path: &str) -> PathBuf {
     PathBuf::from(FIXTURES).join(path)
 }
