@@ -245,6 +245,7 @@ await check("histogram is drawn", async () => {
     return opaque;
   });
   expect(painted > 1000, `only ${painted} pixels painted`);
+  await card.scrollIntoViewIfNeeded();
   await shot("06-histograms");
 });
 
